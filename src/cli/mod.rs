@@ -1,0 +1,76 @@
+//! The `gatesim` command. Each subcommand lives in its own file; this one parses and dispatches.
+
+mod serve;
+mod token;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::services::Secret;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatesim",
+    version,
+    about = "A WebSocket agent gateway and its deterministic simulation harness"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run auth, idgen and the gateway on real TCP until Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// Print an access token that `serve` accepts.
+    Token(token::TokenArgs),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Token(args) => token::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `info`), so stdout carries only results.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// Development defaults, documented in README.md. `serve` warns when it falls back to them.
+const DEV_JWT_SECRET: &str = "gatesim-dev-jwt-secret-not-for-production";
+const DEV_SERVICE_SECRET: &str = "gatesim-dev-service-secret-not-for-production";
+
+/// A secret from the environment variable `var`, or the development default.
+fn secret_from_env(var: &str, dev_default: &str) -> Secret {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Secret::new(value),
+        _ => {
+            tracing::warn!("{var} is not set; using the development default (never use it in production)");
+            Secret::new(dev_default)
+        }
+    }
+}
+
+fn jwt_secret() -> Secret {
+    secret_from_env("GATESIM_JWT_SECRET", DEV_JWT_SECRET)
+}
+
+fn service_secret() -> Secret {
+    secret_from_env("GATESIM_SERVICE_SECRET", DEV_SERVICE_SECRET)
+}

@@ -1,0 +1,118 @@
+//! A minimal JSON-over-HTTP/1.1 client over any [`Net`]: how the gateway talks to auth and idgen.
+//!
+//! One connection per call. It costs a handshake, but a call never inherits a connection broken
+//! by a restart or a partition, which keeps retry behaviour easy to reason about.
+
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper::{Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+use crate::net::Net;
+
+/// Responses from our own services are small; anything larger is a fault, not data.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Error)]
+pub enum HttpError {
+    #[error("connect failed: {0}")]
+    Connect(std::io::Error),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("HTTP exchange failed: {0}")]
+    Exchange(String),
+    #[error("status {0}")]
+    Status(StatusCode),
+    #[error("unreadable response body: {0}")]
+    Body(String),
+}
+
+impl HttpError {
+    /// Whether trying again could help: the service may be starting, restarting or unreachable.
+    /// A 4xx means our request is wrong and will stay wrong.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HttpError::Status(status) => status.is_server_error(),
+            HttpError::Body(_) => false,
+            HttpError::Connect(_) | HttpError::Timeout(_) | HttpError::Exchange(_) => true,
+        }
+    }
+}
+
+/// GETs `http://{addr}{path}` and returns the status, within `timeout`. For health checks.
+pub async fn get_status<N: Net>(
+    net: &N,
+    addr: &str,
+    path: &str,
+    timeout: Duration,
+) -> Result<StatusCode, HttpError> {
+    let exchange = async {
+        let mut sender = open(net, addr).await?;
+        let request = Request::get(path)
+            .header(hyper::header::HOST, addr)
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| HttpError::Exchange(e.to_string()))?;
+        let response = sender.send_request(request).await.map_err(|e| HttpError::Exchange(e.to_string()))?;
+        Ok(response.status())
+    };
+    tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(HttpError::Timeout(timeout)))
+}
+
+/// POSTs `body` as JSON to `http://{addr}{path}` and parses a 200 answer, all within `timeout`.
+pub async fn post_json<N: Net, B: Serialize, R: DeserializeOwned>(
+    net: &N,
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &B,
+    timeout: Duration,
+) -> Result<R, HttpError> {
+    tokio::time::timeout(timeout, exchange(net, addr, path, headers, body))
+        .await
+        .unwrap_or(Err(HttpError::Timeout(timeout)))
+}
+
+async fn exchange<N: Net, B: Serialize, R: DeserializeOwned>(
+    net: &N,
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &B,
+) -> Result<R, HttpError> {
+    let mut sender = open(net, addr).await?;
+    let payload = serde_json::to_vec(body).expect("request bodies always serialise");
+    let mut request = Request::post(path)
+        .header(hyper::header::HOST, addr)
+        .header(hyper::header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request =
+        request.body(Full::new(Bytes::from(payload))).map_err(|e| HttpError::Exchange(e.to_string()))?;
+    let response = sender.send_request(request).await.map_err(|e| HttpError::Exchange(e.to_string()))?;
+    if response.status() != StatusCode::OK {
+        return Err(HttpError::Status(response.status()));
+    }
+    let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+        .collect()
+        .await
+        .map_err(|e| HttpError::Exchange(e.to_string()))?
+        .to_bytes();
+    serde_json::from_slice(&bytes).map_err(|e| HttpError::Body(e.to_string()))
+}
+
+async fn open<N: Net>(net: &N, addr: &str) -> Result<SendRequest<Full<Bytes>>, HttpError> {
+    let stream = net.connect(addr).await.map_err(HttpError::Connect)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| HttpError::Exchange(e.to_string()))?;
+    // The connection task ends when the response has been read and `sender` is dropped.
+    tokio::spawn(connection);
+    Ok(sender)
+}

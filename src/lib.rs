@@ -1,0 +1,25 @@
+//! gatesim: a WebSocket agent gateway, the auth and idgen services it depends on, and a
+//! deterministic simulation harness that runs them on a simulated network and clock.
+//!
+//! A map of the crate:
+//!
+//! - [`net`], [`clock`]: the seams. Services are generic over [`net::Net`] and take an injected
+//!   [`clock::Clock`] and a seeded [`clock::Rng`], so the same code runs on real TCP and in the
+//!   simulator.
+//! - [`protocol`]: the WebSocket frames, error codes and close codes clients and gateway share.
+//! - [`context`]: the session context and its strict validation, the same in every environment.
+//! - [`ids`]: identifier formats, unique across idgen restarts.
+//! - [`token`]: minting and verifying the HS256 access tokens.
+//! - [`http`]: the small JSON-over-HTTP client the gateway calls auth and idgen with.
+//! - [`services`]: auth, idgen and the gateway themselves.
+//! - [`cli`]: the `gatesim` command (`serve`, `token`).
+
+pub mod cli;
+pub mod clock;
+pub mod context;
+pub mod http;
+pub mod ids;
+pub mod net;
+pub mod protocol;
+pub mod services;
+pub mod token;

@@ -1,0 +1,130 @@
+//! Error codes and WebSocket close codes, and the one table that ties them together.
+
+use serde::{Deserialize, Serialize};
+
+/// WebSocket close codes the gateway uses (RFC 6455 §7.4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "u16", try_from = "u16")]
+pub enum CloseCode {
+    /// The client closed, or the server shut down cleanly after in-flight messages finished.
+    Normal,
+    /// Token invalid or expired, unknown user.
+    Policy,
+    /// A frame larger than the configured limit.
+    TooBig,
+    /// A bug in the gateway. Never for timing, never for bad input.
+    Internal,
+    /// auth or idgen unreachable within the connect deadline: try again later.
+    TryAgainLater,
+}
+
+impl CloseCode {
+    pub const ALL: [CloseCode; 5] = [
+        CloseCode::Normal,
+        CloseCode::Policy,
+        CloseCode::TooBig,
+        CloseCode::Internal,
+        CloseCode::TryAgainLater,
+    ];
+
+    pub fn as_u16(self) -> u16 {
+        match self {
+            CloseCode::Normal => 1000,
+            CloseCode::Policy => 1008,
+            CloseCode::TooBig => 1009,
+            CloseCode::Internal => 1011,
+            CloseCode::TryAgainLater => 1013,
+        }
+    }
+
+    pub fn from_u16(code: u16) -> Option<CloseCode> {
+        CloseCode::ALL.into_iter().find(|c| c.as_u16() == code)
+    }
+}
+
+impl From<CloseCode> for u16 {
+    fn from(code: CloseCode) -> u16 {
+        code.as_u16()
+    }
+}
+
+impl TryFrom<u16> for CloseCode {
+    type Error = String;
+
+    fn try_from(code: u16) -> Result<CloseCode, String> {
+        CloseCode::from_u16(code).ok_or_else(|| format!("{code} is not a gateway close code"))
+    }
+}
+
+/// The `code` of an `error` frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    AuthFailed,
+    TokenExpired,
+    MessageTooBig,
+    AuthUnavailable,
+    IdgenUnavailable,
+    Internal,
+    BadMessage,
+}
+
+impl ErrorCode {
+    /// The close that follows this error, or `None` when the session stays open.
+    pub fn close_code(self) -> Option<CloseCode> {
+        match self {
+            ErrorCode::AuthFailed | ErrorCode::TokenExpired => Some(CloseCode::Policy),
+            ErrorCode::MessageTooBig => Some(CloseCode::TooBig),
+            ErrorCode::AuthUnavailable | ErrorCode::IdgenUnavailable => Some(CloseCode::TryAgainLater),
+            ErrorCode::Internal => Some(CloseCode::Internal),
+            ErrorCode::BadMessage => None,
+        }
+    }
+
+    /// Whether the same request may succeed later without the client changing anything.
+    pub fn retryable(self) -> bool {
+        matches!(self, ErrorCode::AuthUnavailable | ErrorCode::IdgenUnavailable)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AuthFailed => "AUTH_FAILED",
+            ErrorCode::TokenExpired => "TOKEN_EXPIRED",
+            ErrorCode::MessageTooBig => "MESSAGE_TOO_BIG",
+            ErrorCode::AuthUnavailable => "AUTH_UNAVAILABLE",
+            ErrorCode::IdgenUnavailable => "IDGEN_UNAVAILABLE",
+            ErrorCode::Internal => "INTERNAL",
+            ErrorCode::BadMessage => "BAD_MESSAGE",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_serialise_as_documented() {
+        let json = serde_json::to_string(&ErrorCode::IdgenUnavailable).unwrap();
+        assert_eq!(json, "\"IDGEN_UNAVAILABLE\"");
+        assert_eq!(ErrorCode::IdgenUnavailable.as_str(), "IDGEN_UNAVAILABLE");
+    }
+
+    #[test]
+    fn close_codes_match_the_design_table() {
+        let table = [
+            (ErrorCode::AuthFailed, Some(1008)),
+            (ErrorCode::TokenExpired, Some(1008)),
+            (ErrorCode::MessageTooBig, Some(1009)),
+            (ErrorCode::AuthUnavailable, Some(1013)),
+            (ErrorCode::IdgenUnavailable, Some(1013)),
+            (ErrorCode::Internal, Some(1011)),
+            (ErrorCode::BadMessage, None),
+        ];
+        for (error, close) in table {
+            assert_eq!(error.close_code().map(CloseCode::as_u16), close, "{error:?}");
+        }
+        assert_eq!(CloseCode::from_u16(1013), Some(CloseCode::TryAgainLater));
+        assert_eq!(CloseCode::from_u16(1001), None);
+    }
+}

@@ -1,0 +1,12 @@
+//! The wire protocol between WebSocket clients and the gateway (DESIGN.md §1 "gateway").
+//!
+//! Shared by the gateway, which writes server frames and reads client frames, and by the
+//! simulator's clients and checkers, which do the opposite.
+
+mod client;
+mod codes;
+mod server;
+
+pub use client::{BadMessage, ClientFrame, ClientMessage};
+pub use codes::{CloseCode, ErrorCode};
+pub use server::{ErrorFrame, EventFrame, EventKind, ServerFrame};

@@ -1,0 +1,169 @@
+//! Frames the gateway sends. Every one carries the session's context once the session has one.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ErrorCode;
+use crate::context::SessionContext;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    ConnectionEstablished { context: SessionContext },
+    AgentStarted(EventFrame),
+    AgentThinking(EventFrame),
+    ToolExecuting(EventFrame),
+    ToolCompleted(EventFrame),
+    AgentCompleted(EventFrame),
+    Pong { context: SessionContext },
+    Error(ErrorFrame),
+}
+
+/// One step of the agent's work on one user message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventFrame {
+    pub context: SessionContext,
+    pub message_id: String,
+    pub request_id: String,
+    /// Position of this frame among the session's event frames, from 1.
+    pub seq: u64,
+    pub data: Value,
+}
+
+/// The steps of the agent, in the only order they may arrive for one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    AgentStarted,
+    AgentThinking,
+    ToolExecuting,
+    ToolCompleted,
+    AgentCompleted,
+}
+
+impl EventKind {
+    pub const SEQUENCE: [EventKind; 5] = [
+        EventKind::AgentStarted,
+        EventKind::AgentThinking,
+        EventKind::ToolExecuting,
+        EventKind::ToolCompleted,
+        EventKind::AgentCompleted,
+    ];
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    /// Absent only before the session has a context (the connect sequence failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<SessionContext>,
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    pub retryable: bool,
+}
+
+impl ErrorFrame {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ErrorFrame {
+        ErrorFrame {
+            context: None,
+            code,
+            message: message.into(),
+            message_id: None,
+            retryable: code.retryable(),
+        }
+    }
+
+    pub fn in_context(mut self, context: &SessionContext) -> ErrorFrame {
+        self.context = Some(context.clone());
+        self
+    }
+
+    pub fn about(mut self, message_id: Option<String>) -> ErrorFrame {
+        self.message_id = message_id;
+        self
+    }
+}
+
+impl ServerFrame {
+    pub fn event(kind: EventKind, frame: EventFrame) -> ServerFrame {
+        match kind {
+            EventKind::AgentStarted => ServerFrame::AgentStarted(frame),
+            EventKind::AgentThinking => ServerFrame::AgentThinking(frame),
+            EventKind::ToolExecuting => ServerFrame::ToolExecuting(frame),
+            EventKind::ToolCompleted => ServerFrame::ToolCompleted(frame),
+            EventKind::AgentCompleted => ServerFrame::AgentCompleted(frame),
+        }
+    }
+
+    /// The agent step and its frame, for event frames.
+    pub fn as_event(&self) -> Option<(EventKind, &EventFrame)> {
+        match self {
+            ServerFrame::AgentStarted(f) => Some((EventKind::AgentStarted, f)),
+            ServerFrame::AgentThinking(f) => Some((EventKind::AgentThinking, f)),
+            ServerFrame::ToolExecuting(f) => Some((EventKind::ToolExecuting, f)),
+            ServerFrame::ToolCompleted(f) => Some((EventKind::ToolCompleted, f)),
+            ServerFrame::AgentCompleted(f) => Some((EventKind::AgentCompleted, f)),
+            _ => None,
+        }
+    }
+
+    /// The context the frame carries.
+    pub fn context(&self) -> Option<&SessionContext> {
+        match self {
+            ServerFrame::ConnectionEstablished { context } | ServerFrame::Pong { context } => Some(context),
+            ServerFrame::Error(error) => error.context.as_ref(),
+            _ => self.as_event().map(|(_, frame)| &frame.context),
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).expect("server frames always serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> SessionContext {
+        SessionContext {
+            context_id: "ctx_a_1_00000001".into(),
+            user_id: "alice".into(),
+            thread_id: "thread_a_2_00000002".into(),
+            run_id: "run_a_3_00000003".into(),
+            websocket_client_id: "ws_a_4_00000004".into(),
+        }
+    }
+
+    #[test]
+    fn event_frames_have_the_documented_shape() {
+        let frame = ServerFrame::event(
+            EventKind::ToolExecuting,
+            EventFrame {
+                context: context(),
+                message_id: "m1".into(),
+                request_id: "ctx_a_1_00000001.1".into(),
+                seq: 3,
+                data: serde_json::json!({"tool": "word_count"}),
+            },
+        );
+        let value: Value = serde_json::from_str(&frame.to_text()).unwrap();
+        assert_eq!(value["type"], "tool_executing");
+        assert_eq!(value["context"]["user_id"], "alice");
+        assert_eq!(value["seq"], 3);
+        assert_eq!(serde_json::from_value::<ServerFrame>(value).unwrap(), frame);
+    }
+
+    #[test]
+    fn error_frames_omit_what_they_do_not_know() {
+        let frame = ServerFrame::Error(ErrorFrame::new(ErrorCode::AuthFailed, "bad token"));
+        assert_eq!(
+            frame.to_text(),
+            r#"{"type":"error","code":"AUTH_FAILED","message":"bad token","retryable":false}"#
+        );
+        let with_context =
+            ErrorFrame::new(ErrorCode::BadMessage, "x").in_context(&context()).about(Some("m9".into()));
+        assert_eq!(ServerFrame::Error(with_context).context(), Some(&context()));
+    }
+}

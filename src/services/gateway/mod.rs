@@ -1,0 +1,83 @@
+//! gateway: the WebSocket endpoint `GET /ws` for agent chat.
+//!
+//! - [`upgrade`]: the HTTP handshake, where the token is taken (401 without one);
+//! - [`connect`]: auth, then idgen, with bounded retries; the one place a context is created;
+//! - [`session`]: one connection's loop, which reuses that context for every frame;
+//! - [`agent`]: the deterministic agent that answers user messages;
+//! - [`legacy`]: the incidents' architecture, kept as planted bugs for the harness's self-tests.
+//!
+//! There is no registry of handlers: each connection owns its context and its handler.
+
+mod agent;
+mod config;
+mod connect;
+mod legacy;
+mod session;
+mod upgrade;
+
+use std::future::Future;
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use rand::Rng as _;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use agent::{AgentResult, result_for};
+pub use config::{AgentTiming, Environment, GatewayConfig, Mode, RetryPolicy};
+
+use crate::clock::{Rng, seeded_rng};
+use crate::net::Net;
+
+struct Gateway<N> {
+    config: GatewayConfig,
+    net: N,
+    /// Each session draws its own RNG seed from here once, so a session's delays do not depend
+    /// on how other sessions interleave.
+    seeds: Mutex<Rng>,
+    /// Cancelled when shutdown starts: sessions finish in-flight messages, then close with 1000.
+    draining: CancellationToken,
+    sessions: TaskTracker,
+}
+
+impl<N> Gateway<N> {
+    fn session_rng(&self) -> Rng {
+        seeded_rng(self.seeds.lock().expect("gateway seed lock poisoned").random())
+    }
+}
+
+/// Serves the gateway on `listener` until `shutdown` completes, then drains sessions.
+pub async fn serve<N: Net>(
+    net: N,
+    listener: N::Listener,
+    config: GatewayConfig,
+    rng: Rng,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    tracing::info!(mode = %config.mode, environment = %config.environment.label, "gateway starting");
+    let gateway = Arc::new(Gateway {
+        config,
+        net,
+        seeds: Mutex::new(rng),
+        draining: CancellationToken::new(),
+        sessions: TaskTracker::new(),
+    });
+    let router = Router::new()
+        .route("/ws", get(upgrade::handle::<N>))
+        .route("/healthz", get(|| async { StatusCode::OK }))
+        .with_state(Arc::clone(&gateway));
+    let draining = gateway.draining.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            draining.cancel();
+        })
+        .await?;
+    // Each session bounds its own drain by `shutdown_grace`, so this wait is bounded too.
+    gateway.sessions.close();
+    gateway.sessions.wait().await;
+    Ok(())
+}
