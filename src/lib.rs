@@ -23,3 +23,6 @@ pub mod net;
 pub mod protocol;
 pub mod services;
 pub mod token;
+
+#[cfg(test)]
+mod tests;

@@ -107,10 +107,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 async fn wait_until_healthy(name: &str, addr: SocketAddr) -> anyhow::Result<()> {
     let addr = addr.to_string();
     for _ in 0..50 {
-        if let Ok(status) = get_status(&TokioNet, &addr, "/healthz", Duration::from_secs(1)).await {
-            if status.is_success() {
-                return Ok(());
-            }
+        let status = get_status(&TokioNet, &addr, "/healthz", Duration::from_secs(1)).await;
+        if status.is_ok_and(|status| status.is_success()) {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

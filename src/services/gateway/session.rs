@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::WebSocketStream;
@@ -40,8 +41,10 @@ enum End {
     ClientLeft,
     /// The gateway is shutting down: finish in-flight messages, then close with 1000.
     Draining,
-    /// The session already queued its close (1009, or 1011 in a legacy mode).
+    /// The session already queued its close (1011 in a legacy mode).
     Closed,
+    /// A frame was refused part-way (1009 queued); the socket still holds the rest of it.
+    Desynchronised,
 }
 
 pub(super) async fn run<N: Net, S: Stream>(
@@ -67,11 +70,11 @@ pub(super) async fn run<N: Net, S: Stream>(
                 .send(Outbound::Frame(ServerFrame::Error(ErrorFrame::new(failure.code, failure.message))))
                 .await;
             let _ = out.send(Outbound::Close(close, failure.code.as_str().to_owned())).await;
-            return finish(out, writer, incoming).await;
+            return finish(out, writer, incoming, End::Closed).await;
         }
         None => {
             let _ = out.send(Outbound::Close(CloseCode::Normal, "server shutting down".to_owned())).await;
-            return finish(out, writer, incoming).await;
+            return finish(out, writer, incoming, End::Closed).await;
         }
     };
     tracing::debug!(context_id = %context.context_id, "session established");
@@ -80,7 +83,7 @@ pub(super) async fn run<N: Net, S: Stream>(
         .await
         .is_err()
     {
-        return finish(out, writer, incoming).await;
+        return finish(out, writer, incoming, End::Closed).await;
     }
 
     let closed = CancellationToken::new();
@@ -108,7 +111,7 @@ pub(super) async fn run<N: Net, S: Stream>(
     };
     drop(reader);
     match end {
-        End::ClientLeft | End::Closed => worker.abort(),
+        End::ClientLeft | End::Closed | End::Desynchronised => worker.abort(),
         End::Draining => {
             if tokio::time::timeout(gateway.config.shutdown_grace, &mut worker).await.is_err() {
                 worker.abort();
@@ -116,24 +119,37 @@ pub(super) async fn run<N: Net, S: Stream>(
             let _ = out.send(Outbound::Close(CloseCode::Normal, "server shutting down".to_owned())).await;
         }
     }
-    finish(out, writer, incoming).await;
+    finish(out, writer, incoming, end).await;
 }
 
-/// Lets the writer send what is queued, then waits briefly for the client's close reply.
+/// Lets the writer send what is queued, then waits briefly for the client's half of the close.
 async fn finish<S: Stream>(
     out: mpsc::Sender<Outbound>,
-    writer: JoinHandle<()>,
-    mut incoming: SplitStream<WebSocketStream<S>>,
+    writer: JoinHandle<SplitSink<WebSocketStream<S>, Message>>,
+    incoming: SplitStream<WebSocketStream<S>>,
+    end: End,
 ) {
     drop(out);
-    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, writer).await;
-    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async { while incoming.next().await.is_some() {} }).await;
+    let Ok(Ok(sink)) = tokio::time::timeout(CLOSE_HANDSHAKE, writer).await else { return };
+    let Ok(mut ws) = sink.reunite(incoming) else { return };
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+        if matches!(end, End::Desynchronised) {
+            // The rest of the refused frame is still in the socket. Dropping the socket with
+            // unread bytes would reset the connection and destroy the close frame in flight, so
+            // read and discard until the client hangs up.
+            let mut scratch = [0u8; 4096];
+            while matches!(ws.get_mut().read(&mut scratch).await, Ok(n) if n > 0) {}
+        } else {
+            while ws.next().await.is_some() {}
+        }
+    })
+    .await;
 }
 
 async fn write_frames<S: Stream>(
     mut sink: SplitSink<WebSocketStream<S>, Message>,
     mut queue: mpsc::Receiver<Outbound>,
-) {
+) -> SplitSink<WebSocketStream<S>, Message> {
     while let Some(item) = queue.recv().await {
         let (message, last) = match item {
             Outbound::Frame(frame) => (Message::text(frame.to_text()), false),
@@ -148,6 +164,7 @@ async fn write_frames<S: Stream>(
     }
     // Flushes the reply to a client-initiated close, if that is how the session ended.
     let _ = sink.close().await;
+    sink
 }
 
 /// The read side: answers pings and bad frames itself, queues user messages for the worker.
@@ -177,7 +194,7 @@ impl Reader {
                 let frame = self.error(ErrorCode::MessageTooBig, format!("frame too large: {error}"), None);
                 let _ = self.out.send(Outbound::Frame(frame)).await;
                 let _ = self.out.send(Outbound::Close(CloseCode::TooBig, "MESSAGE_TOO_BIG".to_owned())).await;
-                return Some(End::Closed);
+                return Some(End::Desynchronised);
             }
             Some(Err(WsError::Utf8(_))) => {
                 self.error(ErrorCode::BadMessage, "text frame is not valid UTF-8".to_owned(), None)
@@ -225,20 +242,18 @@ impl<N: Net> Worker<N> {
         let mut count = 0;
         while let Some(message) = messages.recv().await {
             count += 1;
-            if self.gateway.config.mode == Mode::PerMessageContext {
-                if let Err(reason) = legacy::rebuild_context(&self.gateway, &self.context).await {
-                    let error =
-                        ErrorFrame::new(ErrorCode::Internal, format!("context validation failed: {reason}"))
-                            .in_context(&self.context)
-                            .about(Some(message.id));
-                    let _ = self.out.send(Outbound::Frame(ServerFrame::Error(error))).await;
-                    let _ = self
-                        .out
-                        .send(Outbound::Close(CloseCode::Internal, "context validation failed".to_owned()))
-                        .await;
-                    self.closed.cancel();
-                    return;
-                }
+            if self.gateway.config.mode == Mode::PerMessageContext
+                && let Err(reason) = legacy::rebuild_context(&self.gateway, &self.context).await
+            {
+                let error =
+                    ErrorFrame::new(ErrorCode::Internal, format!("context validation failed: {reason}"))
+                        .in_context(&self.context)
+                        .about(Some(message.id));
+                let _ = self.out.send(Outbound::Frame(ServerFrame::Error(error))).await;
+                let close = Outbound::Close(CloseCode::Internal, "context validation failed".to_owned());
+                let _ = self.out.send(close).await;
+                self.closed.cancel();
+                return;
             }
             let run = Run {
                 context: &self.context,
