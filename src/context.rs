@@ -94,13 +94,18 @@ impl SessionContext {
     }
 }
 
+/// Whether `value` is one of the stand-ins defensive code substitutes for missing data.
+pub fn is_placeholder(value: &str) -> bool {
+    PLACEHOLDERS.contains(&value.to_ascii_lowercase().as_str())
+}
+
 /// User ids are opaque, but must be real: non-empty, printable, bounded, not a placeholder.
 pub fn validate_user_id(user_id: &str) -> Result<(), ContextError> {
     let field = "user_id";
     if user_id.is_empty() {
         return Err(ContextError::Empty { field });
     }
-    if PLACEHOLDERS.contains(&user_id.to_ascii_lowercase().as_str()) {
+    if is_placeholder(user_id) {
         return Err(ContextError::Placeholder { field, value: user_id.to_owned() });
     }
     let printable = user_id.chars().all(|c| c.is_ascii_graphic());

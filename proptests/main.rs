@@ -1,0 +1,5 @@
+//! Property tests. Each module states one family of properties; scenario-level properties over
+//! simulated runs join them as the harness grows.
+
+mod frames;
+mod identifiers;
