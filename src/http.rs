@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
+use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
-use hyper::{Request, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -52,16 +53,28 @@ pub async fn get_status<N: Net>(
     path: &str,
     timeout: Duration,
 ) -> Result<StatusCode, HttpError> {
-    let exchange = async {
-        let mut sender = open(net, addr).await?;
-        let request = Request::get(path)
-            .header(hyper::header::HOST, addr)
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| HttpError::Exchange(e.to_string()))?;
-        let response = sender.send_request(request).await.map_err(|e| HttpError::Exchange(e.to_string()))?;
-        Ok(response.status())
-    };
+    let exchange = async { Ok(get(net, addr, path).await?.status()) };
     tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(HttpError::Timeout(timeout)))
+}
+
+/// GETs `http://{addr}{path}` and parses a 200 answer, within `timeout`.
+pub async fn get_json<N: Net, R: DeserializeOwned>(
+    net: &N,
+    addr: &str,
+    path: &str,
+    timeout: Duration,
+) -> Result<R, HttpError> {
+    let exchange = async { read_json(get(net, addr, path).await?).await };
+    tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(HttpError::Timeout(timeout)))
+}
+
+async fn get<N: Net>(net: &N, addr: &str, path: &str) -> Result<Response<Incoming>, HttpError> {
+    let mut sender = open(net, addr).await?;
+    let request = Request::get(path)
+        .header(hyper::header::HOST, addr)
+        .body(Full::new(Bytes::new()))
+        .map_err(|e| HttpError::Exchange(e.to_string()))?;
+    sender.send_request(request).await.map_err(|e| HttpError::Exchange(e.to_string()))
 }
 
 /// POSTs `body` as JSON to `http://{addr}{path}` and parses a 200 answer, all within `timeout`.
@@ -96,6 +109,10 @@ async fn exchange<N: Net, B: Serialize, R: DeserializeOwned>(
     let request =
         request.body(Full::new(Bytes::from(payload))).map_err(|e| HttpError::Exchange(e.to_string()))?;
     let response = sender.send_request(request).await.map_err(|e| HttpError::Exchange(e.to_string()))?;
+    read_json(response).await
+}
+
+async fn read_json<R: DeserializeOwned>(response: Response<Incoming>) -> Result<R, HttpError> {
     if response.status() != StatusCode::OK {
         return Err(HttpError::Status(response.status()));
     }

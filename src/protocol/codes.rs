@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub enum CloseCode {
     /// The client closed, or the server shut down cleanly after in-flight messages finished.
     Normal,
-    /// Token invalid or expired, unknown user.
+    /// Token invalid or expired, unknown user; too many sessions, slow consumer, idle timeout.
     Policy,
     /// A frame larger than the configured limit.
     TooBig,
@@ -67,23 +67,37 @@ pub enum ErrorCode {
     IdgenUnavailable,
     Internal,
     BadMessage,
+    TooManySessions,
+    RateLimited,
+    SlowConsumer,
+    IdleTimeout,
 }
 
 impl ErrorCode {
     /// The close that follows this error, or `None` when the session stays open.
     pub fn close_code(self) -> Option<CloseCode> {
         match self {
-            ErrorCode::AuthFailed | ErrorCode::TokenExpired => Some(CloseCode::Policy),
+            ErrorCode::AuthFailed
+            | ErrorCode::TokenExpired
+            | ErrorCode::TooManySessions
+            | ErrorCode::SlowConsumer
+            | ErrorCode::IdleTimeout => Some(CloseCode::Policy),
             ErrorCode::MessageTooBig => Some(CloseCode::TooBig),
             ErrorCode::AuthUnavailable | ErrorCode::IdgenUnavailable => Some(CloseCode::TryAgainLater),
             ErrorCode::Internal => Some(CloseCode::Internal),
-            ErrorCode::BadMessage => None,
+            ErrorCode::BadMessage | ErrorCode::RateLimited => None,
         }
     }
 
     /// Whether the same request may succeed later without the client changing anything.
     pub fn retryable(self) -> bool {
-        matches!(self, ErrorCode::AuthUnavailable | ErrorCode::IdgenUnavailable)
+        matches!(
+            self,
+            ErrorCode::AuthUnavailable
+                | ErrorCode::IdgenUnavailable
+                | ErrorCode::TooManySessions
+                | ErrorCode::RateLimited
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +109,10 @@ impl ErrorCode {
             ErrorCode::IdgenUnavailable => "IDGEN_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
             ErrorCode::BadMessage => "BAD_MESSAGE",
+            ErrorCode::TooManySessions => "TOO_MANY_SESSIONS",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::SlowConsumer => "SLOW_CONSUMER",
+            ErrorCode::IdleTimeout => "IDLE_TIMEOUT",
         }
     }
 }
@@ -120,6 +138,10 @@ mod tests {
             (ErrorCode::IdgenUnavailable, Some(1013)),
             (ErrorCode::Internal, Some(1011)),
             (ErrorCode::BadMessage, None),
+            (ErrorCode::TooManySessions, Some(1008)),
+            (ErrorCode::RateLimited, None),
+            (ErrorCode::SlowConsumer, Some(1008)),
+            (ErrorCode::IdleTimeout, Some(1008)),
         ];
         for (error, close) in table {
             assert_eq!(error.close_code().map(CloseCode::as_u16), close, "{error:?}");

@@ -37,6 +37,16 @@ pub enum Auth<'a> {
 
 impl Client {
     pub async fn connect(url: &str, auth: Auth<'_>) -> Result<Client, WsError> {
+        Client::connect_with_buffer(url, auth, None).await
+    }
+
+    /// Connects with the socket's receive buffer set to `recv_buffer` bytes, so that a client that
+    /// stops reading pushes back on the server quickly.
+    pub async fn connect_with_buffer(
+        url: &str,
+        auth: Auth<'_>,
+        recv_buffer: Option<u32>,
+    ) -> Result<Client, WsError> {
         let mut request = url.into_client_request()?;
         let headers = request.headers_mut();
         match auth {
@@ -53,7 +63,12 @@ impl Client {
         }
         let authority = request.uri().authority().expect("a ws:// URL with a host").to_string();
         let handshake = async {
-            let stream = TcpStream::connect(authority).await?;
+            let addr = tokio::net::lookup_host(&authority).await?.next().expect("an address");
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            if let Some(bytes) = recv_buffer {
+                socket.set_recv_buffer_size(bytes)?;
+            }
+            let stream = socket.connect(addr).await?;
             tokio_tungstenite::client_async(request, stream).await
         };
         let (ws, response) = tokio::time::timeout(PATIENCE, handshake).await.expect("handshake hung")?;
@@ -133,6 +148,18 @@ impl Client {
         match self.next().await {
             Seen::Close(seen, _) if seen == code => {}
             other => panic!("expected close {code}, saw {other:?}"),
+        }
+    }
+
+    /// Reads for `quiet`, answering the server's pings, and asserts no frame arrives meanwhile.
+    pub async fn expect_silence(&mut self, quiet: Duration) {
+        let deadline = tokio::time::Instant::now() + quiet;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_elapsed) => return,
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+                Ok(other) => panic!("expected silence, got {other:?}"),
+            }
         }
     }
 

@@ -11,4 +11,5 @@ mod dependencies;
 mod happy_path;
 mod idgen_restart;
 mod legacy_modes;
+mod limits;
 mod shutdown;

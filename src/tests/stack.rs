@@ -10,7 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SharedClock, SystemClock, seeded_rng};
 use crate::net::{Net, TokioNet};
-use crate::services::gateway::{Environment, GatewayConfig, Mode, RetryPolicy};
+use crate::services::gateway::{
+    AgentTiming, Environment, GatewayConfig, Limits, Mode, RetryPolicy, SessionStats,
+};
 use crate::services::idgen::IdgenConfig;
 use crate::services::{Secret, auth, gateway, idgen};
 use crate::token::{Claims, mint};
@@ -36,6 +38,8 @@ pub struct StackOptions {
     pub mode: Mode,
     pub environment: Environment,
     pub max_frame_bytes: usize,
+    pub limits: Limits,
+    pub agent: AgentTiming,
 }
 
 impl Default for StackOptions {
@@ -47,6 +51,8 @@ impl Default for StackOptions {
             mode: Mode::Fixed,
             environment: Environment::default(),
             max_frame_bytes: 64 * 1024,
+            limits: Limits::default(),
+            agent: AgentTiming::default(),
         }
     }
 }
@@ -115,6 +121,8 @@ impl Stack {
         config.environment = options.environment;
         config.retry = test_retry_policy();
         config.max_frame_bytes = options.max_frame_bytes;
+        config.limits = options.limits;
+        config.agent = options.agent;
         config.shutdown_grace = Duration::from_secs(3);
         let shutdown = stop.clone().cancelled_owned();
         tasks.push(tokio::spawn(gateway::serve(
@@ -130,6 +138,24 @@ impl Stack {
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.gateway)
+    }
+
+    /// The gateway's session gauges.
+    pub async fn stats(&self) -> SessionStats {
+        let addr = self.gateway.to_string();
+        let get = crate::http::get_json(&TokioNet, &addr, "/stats", Duration::from_secs(5));
+        get.await.expect("GET /stats")
+    }
+
+    /// Waits (a few seconds at most) for every session the gateway opened to be released.
+    pub async fn expect_all_sessions_released(&self) {
+        for _ in 0..50 {
+            if self.stats().await.open_sessions == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("sessions still open after 5 s: {:?}", self.stats().await);
     }
 
     /// Starts shutting every service down, without waiting.

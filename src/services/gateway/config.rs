@@ -32,6 +32,7 @@ pub struct GatewayConfig {
     /// stops reading the socket (backpressure) rather than dropping anything.
     pub max_queued_messages: usize,
     pub agent: AgentTiming,
+    pub limits: Limits,
     /// How long a shutdown waits for in-flight messages before closing anyway. Default 5 s.
     pub shutdown_grace: Duration,
 }
@@ -49,6 +50,7 @@ impl GatewayConfig {
             ws_buffer_bytes: 4 * 1024,
             max_queued_messages: 64,
             agent: AgentTiming::default(),
+            limits: Limits::default(),
             shutdown_grace: Duration::from_secs(5),
         }
     }
@@ -75,6 +77,36 @@ impl Default for RetryPolicy {
             connect_deadline: Duration::from_secs(5),
             first_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What one user or one session may consume. Each limit has its own error code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Open sessions per user. Default 20; the next is refused with `TOO_MANY_SESSIONS` and 1008.
+    pub sessions_per_user: usize,
+    /// Token bucket for user messages: this many at once... Default 20.
+    pub message_burst: u32,
+    /// ...refilled at this rate. Default 10 per second. Over it: `RATE_LIMITED`, session stays.
+    pub messages_per_sec: u32,
+    /// A session from which nothing (not even a pong) arrives for this long is closed with
+    /// `IDLE_TIMEOUT` and 1008; the server pings at a third of it. Default 30 s. This is also how
+    /// half-open connections (a client host that vanished) are freed.
+    pub idle_timeout: Duration,
+    /// Frames waiting to be written to one client. Default 256; a client that lets it overflow
+    /// is closed with `SLOW_CONSUMER` and 1008 rather than growing memory.
+    pub outbound_frames: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sessions_per_user: 20,
+            message_burst: 20,
+            messages_per_sec: 10,
+            idle_timeout: Duration::from_secs(30),
+            outbound_frames: 256,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use rand::Rng as _;
 use tokio::time::Instant;
 
+use super::limits::SessionSlot;
 use super::{Gateway, RetryPolicy, legacy};
 use crate::clock::Rng;
 use crate::context::{SessionContext, SessionIds};
@@ -39,14 +40,20 @@ struct Exhausted {
     last: HttpError,
 }
 
+/// The session's context, and the user's session slot it holds while open.
 pub(super) async fn establish<N: Net>(
     gateway: &Gateway<N>,
     token: &str,
     rng: &mut Rng,
-) -> Result<SessionContext, ConnectFailure> {
+) -> Result<(SessionContext, SessionSlot), ConnectFailure> {
     let config = &gateway.config;
     let deadline = Instant::now() + config.retry.connect_deadline;
     let user_id = authenticate(gateway, token, deadline, rng).await?;
+    let limit = config.limits.sessions_per_user;
+    let Some(slot) = gateway.counts.acquire(&user_id, limit) else {
+        let message = format!("this user already has {limit} open sessions");
+        return Err(ConnectFailure::new(ErrorCode::TooManySessions, message));
+    };
 
     let request = SessionRequest { user_id: user_id.clone() };
     let (net, request) = (&gateway.net, &request);
@@ -58,12 +65,14 @@ pub(super) async fn establish<N: Net>(
         Ok(ids) => ids,
         Err(exhausted) => {
             let failure = dependency_failure("idgen", ErrorCode::IdgenUnavailable, &config.retry, exhausted);
-            return legacy::accommodate_idgen_outage(config, &user_id, failure);
+            let context = legacy::accommodate_idgen_outage(config, &user_id, failure)?;
+            return Ok((context, slot));
         }
     };
-    SessionContext::build(&user_id, ids).map_err(|error| {
+    let context = SessionContext::build(&user_id, ids).map_err(|error| {
         ConnectFailure::new(ErrorCode::Internal, format!("context validation failed: {error}"))
-    })
+    })?;
+    Ok((context, slot))
 }
 
 /// The user the token belongs to, by auth's verdict.

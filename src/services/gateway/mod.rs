@@ -4,6 +4,7 @@
 //! - [`connect`]: auth, then idgen, with bounded retries; the one place a context is created;
 //! - [`session`]: one connection's loop, which reuses that context for every frame;
 //! - [`agent`]: the deterministic agent that answers user messages;
+//! - [`limits`]: sessions per user and messages per second;
 //! - [`legacy`]: the incidents' architecture, kept as planted bugs for the harness's self-tests.
 //!
 //! There is no registry of handlers: each connection owns its context and its handler.
@@ -12,6 +13,7 @@ mod agent;
 mod config;
 mod connect;
 mod legacy;
+mod limits;
 mod session;
 mod upgrade;
 
@@ -19,18 +21,21 @@ use std::future::Future;
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use axum::{Json, Router};
 use rand::Rng as _;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use agent::{AgentResult, result_for};
-pub use config::{AgentTiming, Environment, GatewayConfig, Mode, RetryPolicy};
+pub use config::{AgentTiming, Environment, GatewayConfig, Limits, Mode, RetryPolicy};
+pub use limits::SessionStats;
 
 use crate::clock::{Rng, seeded_rng};
 use crate::net::Net;
+use limits::SessionCounts;
 
 struct Gateway<N> {
     config: GatewayConfig,
@@ -41,6 +46,7 @@ struct Gateway<N> {
     /// Cancelled when shutdown starts: sessions finish in-flight messages, then close with 1000.
     draining: CancellationToken,
     sessions: TaskTracker,
+    counts: SessionCounts,
 }
 
 impl<N> Gateway<N> {
@@ -64,10 +70,12 @@ pub async fn serve<N: Net>(
         seeds: Mutex::new(rng),
         draining: CancellationToken::new(),
         sessions: TaskTracker::new(),
+        counts: SessionCounts::default(),
     });
     let router = Router::new()
         .route("/ws", get(upgrade::handle::<N>))
         .route("/healthz", get(|| async { StatusCode::OK }))
+        .route("/stats", get(stats::<N>))
         .with_state(Arc::clone(&gateway));
     let draining = gateway.draining.clone();
     axum::serve(listener, router)
@@ -80,4 +88,9 @@ pub async fn serve<N: Net>(
     gateway.sessions.close();
     gateway.sessions.wait().await;
     Ok(())
+}
+
+/// `GET /stats`: the session gauges, so a harness can check that every session was released.
+async fn stats<N: Net>(State(gateway): State<Arc<Gateway<N>>>) -> Json<SessionStats> {
+    Json(gateway.counts.stats())
 }
