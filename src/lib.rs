@@ -12,16 +12,20 @@
 //! - [`token`]: minting and verifying the HS256 access tokens.
 //! - [`http`]: the small JSON-over-HTTP client the gateway calls auth and idgen with.
 //! - [`services`]: auth, idgen and the gateway themselves.
-//! - [`cli`]: the `gatesim` command (`serve`, `token`).
+//! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
+//!   against them.
+//! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`).
 
 pub mod cli;
 pub mod clock;
 pub mod context;
 pub mod http;
 pub mod ids;
+pub mod loopback;
 pub mod net;
 pub mod protocol;
 pub mod services;
+pub mod soak;
 pub mod token;
 
 #[cfg(test)]

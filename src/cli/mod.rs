@@ -1,6 +1,7 @@
 //! The `gatesim` command. Each subcommand lives in its own file; this one parses and dispatches.
 
 mod serve;
+mod soak;
 mod token;
 
 use std::io::IsTerminal;
@@ -27,6 +28,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print an access token that `serve` accepts.
     Token(token::TokenArgs),
+    /// Run the services on loopback under many continuously sending clients, and report.
+    Soak(soak::SoakArgs),
 }
 
 /// Entry point of the binary.
@@ -36,6 +39,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
+        Command::Soak(args) => soak::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,20 +1,13 @@
-//! `gatesim serve`: the three services on real TCP.
+//! `gatesim serve`: the three services on real TCP until Ctrl-C.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use tokio_util::sync::CancellationToken;
 
-use crate::clock::{SharedClock, SystemClock, os_seeded_rng};
-use crate::http::get_status;
-use crate::net::{Net, TokioNet};
+use crate::loopback::{Addrs, LoopbackConfig, Running};
 use crate::services::gateway::{Environment, GatewayConfig, Mode};
-use crate::services::idgen::IdgenConfig;
-use crate::services::{auth, gateway, idgen};
 
 /// Platform variables passed on to the gateway's environment (only legacy modes read them).
 const PLATFORM_VARS: [&str; 2] = ["K_SERVICE", "GOOGLE_CLOUD_PROJECT"];
@@ -44,76 +37,23 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let net = TokioNet;
-    let clock: SharedClock = Arc::new(SystemClock);
-    let stop = CancellationToken::new();
-    let bind = async |addr: SocketAddr, name: &str| {
-        net.bind(addr).await.with_context(|| format!("binding {name} to {addr}"))
-    };
-    let (auth_listener, idgen_listener, gateway_listener) = (
-        bind(args.auth, "auth").await?,
-        bind(args.idgen, "idgen").await?,
-        bind(args.gateway, "gateway").await?,
-    );
-    let (auth_addr, idgen_addr) = (auth_listener.local_addr()?, idgen_listener.local_addr()?);
-    let gateway_addr = gateway_listener.local_addr()?;
-
-    let jwt_secret = super::jwt_secret();
     let service_secret = super::service_secret();
-    let users: BTreeSet<String> =
-        args.users.into_iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
-    let auth_config = auth::AuthConfig::new(jwt_secret, service_secret.clone(), users);
-    let mut gateway_config =
-        GatewayConfig::new(auth_addr.to_string(), idgen_addr.to_string(), service_secret);
-    gateway_config.mode = args.mode;
-    gateway_config.environment = environment(args.environment);
-
-    let services = [
-        tokio::spawn(auth::serve(
-            auth_listener,
-            auth_config,
-            Arc::clone(&clock),
-            stop.clone().cancelled_owned(),
-        )),
-        tokio::spawn(idgen::serve(
-            idgen_listener,
-            IdgenConfig::default(),
-            clock,
-            os_seeded_rng(),
-            stop.clone().cancelled_owned(),
-        )),
-        tokio::spawn(gateway::serve(
-            net,
-            gateway_listener,
-            gateway_config,
-            os_seeded_rng(),
-            stop.clone().cancelled_owned(),
-        )),
-    ];
-    for (name, addr) in [("auth", auth_addr), ("idgen", idgen_addr), ("gateway", gateway_addr)] {
-        wait_until_healthy(name, addr).await?;
-    }
-    println!("gateway listening on ws://{gateway_addr}/ws");
+    let mut gateway = GatewayConfig::new("", "", service_secret.clone());
+    gateway.mode = args.mode;
+    gateway.environment = environment(args.environment);
+    let config = LoopbackConfig {
+        addrs: Addrs { gateway: args.gateway, auth: args.auth, idgen: args.idgen },
+        jwt_secret: super::jwt_secret(),
+        service_secret,
+        users: args.users.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect(),
+        gateway,
+    };
+    let running = Running::start(config).await?;
+    println!("gateway listening on {}", running.ws_url());
 
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     tracing::info!("shutting down: finishing in-flight messages");
-    stop.cancel();
-    for service in services {
-        service.await.context("a service task panicked")?.context("a service failed")?;
-    }
-    Ok(())
-}
-
-async fn wait_until_healthy(name: &str, addr: SocketAddr) -> anyhow::Result<()> {
-    let addr = addr.to_string();
-    for _ in 0..50 {
-        let status = get_status(&TokioNet, &addr, "/healthz", Duration::from_secs(1)).await;
-        if status.is_ok_and(|status| status.is_success()) {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("{name} on {addr} did not become healthy within 5 s")
+    running.shutdown().await
 }
 
 fn environment(label: String) -> Environment {

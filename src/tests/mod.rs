@@ -12,4 +12,6 @@ mod happy_path;
 mod idgen_restart;
 mod legacy_modes;
 mod limits;
+mod secrecy;
 mod shutdown;
+mod soak;
