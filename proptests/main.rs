@@ -2,4 +2,5 @@
 //! simulated runs join them as the harness grows.
 
 mod frames;
+mod hostile_input;
 mod identifiers;

@@ -10,6 +10,8 @@ pub enum CloseCode {
     Normal,
     /// Token invalid or expired, unknown user; too many sessions, slow consumer, idle timeout.
     Policy,
+    /// A text frame that is not UTF-8, which RFC 6455 §8.1 requires failing the connection for.
+    InvalidPayload,
     /// A frame larger than the configured limit.
     TooBig,
     /// A bug in the gateway. Never for timing, never for bad input.
@@ -19,8 +21,9 @@ pub enum CloseCode {
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 5] = [
+    pub const ALL: [CloseCode; 6] = [
         CloseCode::Normal,
+        CloseCode::InvalidPayload,
         CloseCode::Policy,
         CloseCode::TooBig,
         CloseCode::Internal,
@@ -30,6 +33,7 @@ impl CloseCode {
     pub fn as_u16(self) -> u16 {
         match self {
             CloseCode::Normal => 1000,
+            CloseCode::InvalidPayload => 1007,
             CloseCode::Policy => 1008,
             CloseCode::TooBig => 1009,
             CloseCode::Internal => 1011,
@@ -67,6 +71,7 @@ pub enum ErrorCode {
     IdgenUnavailable,
     Internal,
     BadMessage,
+    BadEncoding,
     TooManySessions,
     RateLimited,
     SlowConsumer,
@@ -83,6 +88,7 @@ impl ErrorCode {
             | ErrorCode::SlowConsumer
             | ErrorCode::IdleTimeout => Some(CloseCode::Policy),
             ErrorCode::MessageTooBig => Some(CloseCode::TooBig),
+            ErrorCode::BadEncoding => Some(CloseCode::InvalidPayload),
             ErrorCode::AuthUnavailable | ErrorCode::IdgenUnavailable => Some(CloseCode::TryAgainLater),
             ErrorCode::Internal => Some(CloseCode::Internal),
             ErrorCode::BadMessage | ErrorCode::RateLimited => None,
@@ -109,6 +115,7 @@ impl ErrorCode {
             ErrorCode::IdgenUnavailable => "IDGEN_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
             ErrorCode::BadMessage => "BAD_MESSAGE",
+            ErrorCode::BadEncoding => "BAD_ENCODING",
             ErrorCode::TooManySessions => "TOO_MANY_SESSIONS",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::SlowConsumer => "SLOW_CONSUMER",
@@ -138,6 +145,7 @@ mod tests {
             (ErrorCode::IdgenUnavailable, Some(1013)),
             (ErrorCode::Internal, Some(1011)),
             (ErrorCode::BadMessage, None),
+            (ErrorCode::BadEncoding, Some(1007)),
             (ErrorCode::TooManySessions, Some(1008)),
             (ErrorCode::RateLimited, None),
             (ErrorCode::SlowConsumer, Some(1008)),

@@ -15,3 +15,4 @@ mod limits;
 mod secrecy;
 mod shutdown;
 mod soak;
+mod token_attacks;

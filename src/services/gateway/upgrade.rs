@@ -1,5 +1,6 @@
 //! The WebSocket handshake. The token travels as `Authorization: Bearer <jwt>` or as the
-//! subprotocol `jwt.<jwt>`, which is then echoed; without either the answer is 401 and no upgrade.
+//! subprotocol `jwt.<jwt>`, which is then echoed; without either, or with a token too long to be
+//! real, the answer is 401 and no upgrade.
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use super::{Gateway, session};
 use crate::net::Net;
 use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
+use crate::token::MAX_TOKEN_BYTES;
 
 const SUBPROTOCOL_PREFIX: &str = "jwt.";
 
@@ -47,7 +49,13 @@ impl Credentials {
 }
 
 pub(super) async fn handle<N: Net>(State(gateway): State<Arc<Gateway<N>>>, mut request: Request) -> Response {
-    let Some(credentials) = Credentials::from_headers(request.headers()) else {
+    let credentials = Credentials::from_headers(request.headers());
+    if credentials.as_ref().is_some_and(|c| c.token.len() > MAX_TOKEN_BYTES) {
+        // Refused unread: forwarding tens of KiB to auth per attempt would amplify an attack.
+        let message = format!("token longer than {MAX_TOKEN_BYTES} bytes");
+        return refuse(StatusCode::UNAUTHORIZED, ErrorCode::AuthFailed, &message);
+    }
+    let Some(credentials) = credentials else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             ErrorCode::AuthFailed,

@@ -34,8 +34,9 @@ pub(super) enum End {
     Draining,
     /// The session already queued its error and close (idle timeout, or 1011 in a legacy mode).
     Closed,
-    /// A frame was refused part-way (1009 queued); the socket still holds the rest of it.
-    Desynchronised,
+    /// tungstenite refused a frame (too large, or not UTF-8) and the stream is over; the error
+    /// and close are queued, and the socket may still hold the rest of the frame.
+    Refused,
     /// The client let the outbox overflow.
     SlowConsumer,
 }
@@ -117,7 +118,7 @@ pub(super) async fn run<N: Net, S: Stream>(
     drop(reader);
     let ending = match end {
         End::ClientLeft | End::Closed => Ending::Drain,
-        End::Desynchronised => Ending::Desynchronised,
+        End::Refused => Ending::Discard,
         End::SlowConsumer => {
             let message = format!("more than {} frames waiting to be read", limits.outbound_frames);
             Ending::LastWords(

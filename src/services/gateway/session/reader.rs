@@ -40,14 +40,18 @@ impl Reader {
                 self.error(ErrorCode::BadMessage, reason, None)
             }
             Some(Ok(_)) => return None,
+            // tokio-tungstenite ends the stream after these errors, so the session cannot go on.
             Some(Err(WsError::Capacity(error))) => {
                 let error =
                     self.error_frame(ErrorCode::MessageTooBig, format!("frame too large: {error}"), None);
                 self.outbox.close_with(error, CloseCode::TooBig);
-                return Some(End::Desynchronised);
+                return Some(End::Refused);
             }
             Some(Err(WsError::Utf8(_))) => {
-                self.error(ErrorCode::BadMessage, "text frame is not valid UTF-8".to_owned(), None)
+                let message = "text frame is not valid UTF-8 (RFC 6455 requires closing)".to_owned();
+                let error = self.error_frame(ErrorCode::BadEncoding, message, None);
+                self.outbox.close_with(error, CloseCode::InvalidPayload);
+                return Some(End::Refused);
             }
             Some(Err(error)) => {
                 tracing::debug!(%error, "connection failed");

@@ -94,8 +94,9 @@ impl<S: Stream> Writer<S> {
         let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
             match ending {
                 Ending::Drain => while ws.next().await.is_some() {},
-                Ending::Desynchronised => {
-                    // The rest of a refused frame is still in the socket. Dropping the socket with
+                Ending::Discard => {
+                    // The WebSocket stream is over, but the socket may still hold the rest of a
+                    // refused frame, or more frames. Dropping the socket with
                     // unread bytes would reset the connection and destroy the close frame in
                     // flight, so read and discard until the client hangs up.
                     let mut scratch = [0u8; 4096];
@@ -119,8 +120,8 @@ impl<S: Stream> Writer<S> {
 pub(super) enum Ending {
     /// Everything is queued; read until the client completes the close.
     Drain,
-    /// The socket holds part of a refused frame.
-    Desynchronised,
+    /// The WebSocket stream ended on a refused frame; read raw bytes until the client hangs up.
+    Discard,
     /// The outbox was abandoned; say this directly on the socket, if it still takes anything.
     LastWords(ErrorFrame, CloseCode),
 }
