@@ -75,6 +75,15 @@ impl Client {
         Ok(Client { ws, response })
     }
 
+    /// Expects the handshake to be refused with HTTP `status`, before any upgrade.
+    pub async fn expect_refused(url: &str, auth: Auth<'_>, status: u16) {
+        match Client::connect(url, auth).await {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), status),
+            Err(other) => panic!("expected HTTP {status}, got {other}"),
+            Ok(_) => panic!("expected HTTP {status}, but the upgrade succeeded"),
+        }
+    }
+
     /// Connects with a bearer token and waits for `connection_established`.
     pub async fn session(url: &str, token: &str) -> (Client, SessionContext) {
         let mut client = Client::connect(url, Auth::Bearer(token)).await.expect("handshake failed");

@@ -1,5 +1,3 @@
-use tokio_tungstenite::tungstenite::Error as WsError;
-
 use super::client::{Auth, Client, Seen};
 use super::stack::{Stack, token_for};
 use crate::context::SessionContext;
@@ -55,11 +53,7 @@ async fn a_token_in_the_subprotocol_is_accepted_and_echoed() {
 #[tokio::test]
 async fn no_token_gets_401_before_any_upgrade() {
     let stack = Stack::start().await;
-    match Client::connect(&stack.ws_url(), Auth::None).await {
-        Err(WsError::Http(response)) => assert_eq!(response.status(), 401),
-        Err(other) => panic!("expected HTTP 401, got {other}"),
-        Ok(_) => panic!("expected HTTP 401, but the upgrade succeeded"),
-    }
+    Client::expect_refused(&stack.ws_url(), Auth::None, 401).await;
     stack.shutdown().await;
 }
 
