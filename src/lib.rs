@@ -14,7 +14,8 @@
 //! - [`services`]: auth, idgen and the gateway themselves.
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
-//! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`).
+//! - [`sim`]: the deterministic simulator: scenarios, simulated hosts and clients, faults, traces.
+//! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`, `scenario`, `replay`).
 
 pub mod cli;
 pub mod clock;
@@ -25,6 +26,7 @@ pub mod loopback;
 pub mod net;
 pub mod protocol;
 pub mod services;
+pub mod sim;
 pub mod soak;
 pub mod token;
 

@@ -1,0 +1,31 @@
+//! The deterministic simulator (DESIGN.md §2): the real auth, idgen and gateway `serve` functions
+//! run as turmoil hosts, real WebSocket clients run against them, and one root seed decides
+//! everything that varies. Same seed, same trace, in any process on any machine.
+//!
+//! - [`scenario`]: what a run varies, as plain data with documented defaults;
+//!   [`swarm`] draws one from a seed ([`Scenario::from_seed`]).
+//! - [`seeds`]: every RNG of a run derived from the root seed, one per purpose.
+//! - [`clock`]: the pinned epoch and each host's skewed wall clock.
+//! - [`net`] and [`chunking`]: the [`crate::net::Net`] seam over `turmoil::net`, with streams
+//!   that split and merge segments.
+//! - [`hosts`]: the three services as hosts; [`workload`] and [`client`]: the clients.
+//! - [`faults`]: restarts, partitions and holds, applied as the run steps.
+//! - [`trace`]: what happened, as JSON lines with a stable hash; [`timeline`] renders it.
+//! - [`run`]: one scenario from start to end; [`check`]: the violations found in its trace.
+//! - [`logging`]: log timestamps in simulated time.
+//!
+//! Determinism rules kept here: no `HashMap` iteration, no machine clock (`std::time::Instant` is
+//! real time even inside a simulation), no OS randomness, no `spawn_blocking`, `tokio_unstable`
+//! so that turmoil seeds tokio's scheduling. One source of OS randomness remains: tungstenite
+//! draws each client frame's masking key itself. Masks change the bytes on the simulated wire,
+//! never their number, timing or what either side decodes, so no decision and no trace record
+//! depends on them.
+
+pub mod clock;
+pub mod scenario;
+pub mod seeds;
+pub mod swarm;
+pub mod trace;
+
+pub use scenario::Scenario;
+pub use trace::{Event, Record, Trace};

@@ -1,0 +1,399 @@
+//! A scenario: everything one simulated run varies, as plain data (DESIGN.md §2 "Scenario").
+//!
+//! Every field has a documented default, so a hand-written scenario file names only what it
+//! changes. Times are milliseconds of simulated time from the start of the run. Faults are either
+//! absolute ([`At::Ms`]) or relative to something a client did ([`At::After`]), so that a shrunk
+//! scenario keeps them meaningful ("bounce idgen 5 ms after client 2 sent its first message").
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::services::gateway::{Environment, Mode};
+
+/// The service hosts, by name. Their names are also their DNS names in the simulation.
+pub const AUTH: &str = "auth";
+pub const IDGEN: &str = "idgen";
+pub const GATEWAY: &str = "gateway";
+pub const SERVICES: [&str; 3] = [AUTH, IDGEN, GATEWAY];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// The root seed. Every random choice of the run (turmoil's, each service incarnation's, each
+    /// client's, each host's stream chunking) derives from it. Default 0.
+    pub seed: u64,
+    /// The gateway's architecture. Default `fixed`.
+    pub mode: Mode,
+    /// Given to the gateway. Default label `dev`, no platform variables.
+    pub environment: Environment,
+    /// Users auth knows. Default alice, bob and carol.
+    pub users: BTreeSet<String>,
+    pub auth: ServiceSpec,
+    pub idgen: ServiceSpec,
+    pub gateway: ServiceSpec,
+    pub network: Network,
+    /// The hosts the clients run on, named `client-0`, `client-1`, ... Default one, unskewed and
+    /// unchunked. Few hosts with many clients each: turmoil's cost per tick grows about with the
+    /// cube of the host count.
+    pub client_hosts: Vec<HostConditions>,
+    /// Default four clients on `client-0`: alice, bob, alice again (two sessions of one user) and
+    /// carol, three messages each.
+    pub clients: Vec<ClientSpec>,
+    pub client_policy: ClientPolicy,
+}
+
+/// One service host.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Delay before the host's first start. A restarted host starts at once. Default 0.
+    pub start_delay_ms: u64,
+    /// How long after each start the service answers 503. Auth and idgen only: the gateway has no
+    /// warm-up. Default 0.
+    pub warmup_ms: u64,
+    /// Default none.
+    pub restarts: Vec<Restart>,
+    pub conditions: HostConditions,
+}
+
+/// What is peculiar to one host, service or client.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostConditions {
+    /// Offset of the host's wall clock from simulated true time, in milliseconds, either sign.
+    /// Tokens' `exp`/`iat` and idgen's `boot` meet it. Default 0.
+    pub skew_ms: i64,
+    /// How the host's TCP streams are cut up. Default none: every write arrives as one segment.
+    pub chunking: Option<Chunking>,
+}
+
+/// Stream chunking: the host's streams hand reads back in pieces of 1..=`max_read` bytes (merging
+/// segments that have already arrived), and send what is written in segments of 1..=`max_write`
+/// bytes, coalescing writes until a flush. Sizes are drawn from the host's seeded RNG, so WebSocket
+/// and HTTP parsing meet split and merged segments reproducibly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chunking {
+    pub max_read: usize,
+    pub max_write: usize,
+}
+
+/// A restart of a service host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Restart {
+    /// The software is stopped and started again at once.
+    Bounce { at: At },
+    /// The software is stopped; it comes back `down_ms` later, or never when that is absent.
+    Crash { at: At, down_ms: Option<u64> },
+}
+
+impl Restart {
+    pub fn at(&self) -> &At {
+        match self {
+            Restart::Bounce { at } | Restart::Crash { at, .. } => at,
+        }
+    }
+}
+
+/// When a fault starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum At {
+    /// At this simulated millisecond.
+    Ms(u64),
+    /// `delay_ms` after `client` first reached `milestone`; never if it never does.
+    After { client: usize, milestone: Milestone, delay_ms: u64 },
+}
+
+/// Something a client does that a fault can be timed against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "on", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Milestone {
+    /// Received its first `connection_established`.
+    Established,
+    /// Sent its `message`th user message (from 0, counted across sessions).
+    Sent { message: u32 },
+    /// Received `agent_completed` for its `message`th user message.
+    Completed { message: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Network {
+    /// Latency range of every link not listed in `links`, in ms. Default 1..=10.
+    pub latency_ms: (u64, u64),
+    /// Links with their own latency range. Default none.
+    pub links: Vec<LinkLatency>,
+    /// Links that drop everything for a while. Default none.
+    pub partitions: Vec<LinkFault>,
+    /// Links that hold everything for a while, then deliver it at once. Default none.
+    pub holds: Vec<LinkFault>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkLatency {
+    pub a: String,
+    pub b: String,
+    pub latency_ms: (u64, u64),
+}
+
+/// A fault on the link between hosts `a` and `b`, both ways, from `at` for `duration_ms`.
+/// Overlapping faults on one link end when the first of them ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkFault {
+    pub a: String,
+    pub b: String,
+    pub at: At,
+    pub duration_ms: u64,
+}
+
+/// One client: a user agent that opens sessions and sends messages until it has sent them all or
+/// gives up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSpec {
+    /// The user the token names. Default `alice`.
+    pub user: String,
+    /// Default a valid token for an hour.
+    pub token: TokenKind,
+    /// Index into `client_hosts`. Default 0.
+    pub host: usize,
+    /// Default 0.
+    pub start_ms: u64,
+    /// User messages to send, across however many sessions it takes. Default 3.
+    pub messages: u32,
+    /// Pause before each message, drawn from this range. Default 10..=50.
+    pub think_ms: (u64, u64),
+}
+
+/// The token a client presents, minted by its host's (possibly skewed) clock when it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TokenKind {
+    /// Signed with the right key, expiring `ttl_secs` after minting. A short `ttl_secs` puts the
+    /// expiry inside the clock-skew window between the client host and auth.
+    Valid { ttl_secs: u64 },
+    /// Expired `ago_secs` before minting.
+    Expired { ago_secs: u64 },
+    /// Valid, for a user auth does not know: the client's `user` must not be in `users`.
+    UnknownUser,
+    /// Not a JWT at all.
+    Malformed,
+}
+
+/// How every client waits and retries. Each wait is bounded: a connect to a crashed host never
+/// answers, and a partition swallows data without a reset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientPolicy {
+    /// TCP connect plus the WebSocket handshake. Default 2000.
+    pub connect_timeout_ms: u64,
+    /// From the handshake to `connection_established` or the refusal. Default 8000: the gateway's
+    /// connect deadline is 5 s.
+    pub establish_timeout_ms: u64,
+    /// From sending a message to its last frame. Default 4000.
+    pub message_timeout_ms: u64,
+    /// Waiting for the other side's half of a close. Default 1000.
+    pub close_timeout_ms: u64,
+    /// Connection attempts a client makes at most, each a new session (the trace numbers a
+    /// client's sessions by attempt, from 1). Default 8: with the backoff, about 5 to 10 s of
+    /// trying, longer than the faults `from_seed` draws.
+    pub max_attempts: u32,
+    /// Reconnect backoff: the first wait and the cap. It doubles, with jitter. Default 200..2000.
+    pub backoff_ms: (u64, u64),
+}
+
+impl Default for Scenario {
+    fn default() -> Scenario {
+        let client =
+            |user: &str, start_ms| ClientSpec { user: user.to_owned(), start_ms, ..ClientSpec::default() };
+        Scenario {
+            seed: 0,
+            mode: Mode::Fixed,
+            environment: Environment::default(),
+            users: ["alice", "bob", "carol"].into_iter().map(str::to_owned).collect(),
+            auth: ServiceSpec::default(),
+            idgen: ServiceSpec::default(),
+            gateway: ServiceSpec::default(),
+            network: Network::default(),
+            client_hosts: vec![HostConditions::default()],
+            clients: vec![client("alice", 0), client("bob", 5), client("alice", 10), client("carol", 15)],
+            client_policy: ClientPolicy::default(),
+        }
+    }
+}
+
+impl Default for Network {
+    fn default() -> Network {
+        Network { latency_ms: (1, 10), links: Vec::new(), partitions: Vec::new(), holds: Vec::new() }
+    }
+}
+
+impl Default for ClientSpec {
+    fn default() -> ClientSpec {
+        ClientSpec {
+            user: "alice".to_owned(),
+            token: TokenKind::Valid { ttl_secs: 3600 },
+            host: 0,
+            start_ms: 0,
+            messages: 3,
+            think_ms: (10, 50),
+        }
+    }
+}
+
+impl Default for TokenKind {
+    fn default() -> TokenKind {
+        TokenKind::Valid { ttl_secs: 3600 }
+    }
+}
+
+impl Default for ClientPolicy {
+    fn default() -> ClientPolicy {
+        ClientPolicy {
+            connect_timeout_ms: 2000,
+            establish_timeout_ms: 8000,
+            message_timeout_ms: 4000,
+            close_timeout_ms: 1000,
+            max_attempts: 8,
+            backoff_ms: (200, 2000),
+        }
+    }
+}
+
+/// The name of client host `index`.
+pub fn client_host(index: usize) -> String {
+    format!("client-{index}")
+}
+
+/// Slack on top of the longest a client can take, before turmoil gives up on the run.
+const DURATION_SLACK_MS: u64 = 1000;
+
+impl Scenario {
+    pub fn service(&self, name: &str) -> &ServiceSpec {
+        match name {
+            AUTH => &self.auth,
+            IDGEN => &self.idgen,
+            GATEWAY => &self.gateway,
+            _ => panic!("{name} is not a service"),
+        }
+    }
+
+    /// Every host of the run, services first.
+    pub fn hosts(&self) -> Vec<String> {
+        let clients = (0..self.client_hosts.len()).map(client_host);
+        SERVICES.iter().map(|s| s.to_string()).chain(clients).collect()
+    }
+
+    /// How long the run may take, in ms: every wait of every client is bounded, so a run that
+    /// goes past this has a client stuck on an unbounded wait, which is a harness bug.
+    pub fn duration_ms(&self) -> u64 {
+        let p = &self.client_policy;
+        let per_session =
+            p.connect_timeout_ms + p.establish_timeout_ms + 2 * p.close_timeout_ms + p.backoff_ms.1;
+        let longest = self.clients.iter().map(|c| {
+            let per_message = c.think_ms.1 + p.message_timeout_ms;
+            c.start_ms + u64::from(p.max_attempts) * per_session + u64::from(c.messages) * per_message
+        });
+        longest.max().unwrap_or(0) + DURATION_SLACK_MS
+    }
+
+    /// Says what is inconsistent, if anything: unknown host names, empty ranges, an unknown-user
+    /// token for a user auth knows.
+    pub fn validate(&self) -> Result<(), String> {
+        let hosts = self.hosts();
+        let known = |name: &String| hosts.contains(name);
+        let range = |what: &str, (low, high): (u64, u64)| {
+            if low <= high { Ok(()) } else { Err(format!("{what}: {low} is above {high}")) }
+        };
+        if self.client_hosts.is_empty() {
+            return Err("at least one client host is needed".to_owned());
+        }
+        range("network.latency_ms", self.network.latency_ms)?;
+        range("client_policy.backoff_ms", self.client_policy.backoff_ms)?;
+        for link in &self.network.links {
+            range(&format!("latency of {}-{}", link.a, link.b), link.latency_ms)?;
+        }
+        let links = self.network.links.iter().map(|l| (&l.a, &l.b));
+        let faults = self.network.partitions.iter().chain(&self.network.holds).map(|f| (&f.a, &f.b));
+        for (a, b) in links.chain(faults) {
+            if !known(a) || !known(b) || a == b {
+                return Err(format!("no link between {a:?} and {b:?}; hosts are {}", hosts.join(", ")));
+            }
+        }
+        let conditions = SERVICES.iter().map(|s| &self.service(s).conditions).chain(&self.client_hosts);
+        if conditions.filter_map(|c| c.chunking).any(|c| c.max_read == 0 || c.max_write == 0) {
+            return Err("chunk sizes must be at least 1".to_owned());
+        }
+        for (index, client) in self.clients.iter().enumerate() {
+            if client.host >= self.client_hosts.len() {
+                return Err(format!(
+                    "client {index} runs on client host {}, which does not exist",
+                    client.host
+                ));
+            }
+            range(&format!("think_ms of client {index}"), client.think_ms)?;
+            if client.token == TokenKind::UnknownUser && self.users.contains(&client.user) {
+                return Err(format!(
+                    "client {index} has an unknown-user token but auth knows {}",
+                    client.user
+                ));
+            }
+        }
+        let at = self.network.partitions.iter().chain(&self.network.holds).map(|f| &f.at);
+        let restarts = SERVICES.iter().flat_map(|s| &self.service(s).restarts).map(Restart::at);
+        for at in at.chain(restarts) {
+            if let At::After { client, .. } = at
+                && *client >= self.clients.len()
+            {
+                return Err(format!("a fault is timed after client {client}, which does not exist"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_scenario_is_valid_and_shares_a_user() {
+        let scenario = Scenario::default();
+        assert_eq!(scenario.validate(), Ok(()));
+        let users: BTreeSet<_> = scenario.clients.iter().map(|c| &c.user).collect();
+        assert!(users.len() < scenario.clients.len());
+    }
+
+    #[test]
+    fn a_partial_file_takes_the_documented_defaults() {
+        let scenario: Scenario = serde_json::from_str(
+            r#"{"seed": 7, "idgen": {"restarts": [{"kind": "bounce", "at": {"ms": 5}}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(scenario.seed, 7);
+        assert_eq!(scenario.idgen.restarts, vec![Restart::Bounce { at: At::Ms(5) }]);
+        assert_eq!(scenario.clients, Scenario::default().clients);
+        assert!(serde_json::from_str::<Scenario>(r#"{"sead": 7}"#).is_err());
+    }
+
+    #[test]
+    fn inconsistent_scenarios_are_refused_with_a_reason() {
+        let mut scenario = Scenario::default();
+        scenario.network.partitions.push(LinkFault {
+            a: "gateway".into(),
+            b: "client-3".into(),
+            at: At::Ms(0),
+            duration_ms: 1,
+        });
+        assert!(scenario.validate().unwrap_err().contains("client-3"));
+
+        let mut scenario = Scenario::default();
+        scenario.clients[1].token = TokenKind::UnknownUser;
+        assert!(scenario.validate().unwrap_err().contains("bob"));
+    }
+}

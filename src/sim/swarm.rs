@@ -1,0 +1,246 @@
+//! [`Scenario::from_seed`]: scenarios drawn from a seed, swarm style. Each seed first decides
+//! which kinds of fault its run has at all, then draws them, so that runs differ in kind and not
+//! only in degree: a run with only partitions finds what a run with every fault at once hides.
+
+use std::collections::BTreeMap;
+
+use rand::Rng as _;
+use rand::seq::IndexedRandom as _;
+
+use super::scenario::{
+    AUTH, At, Chunking, ClientSpec, GATEWAY, HostConditions, IDGEN, LinkFault, LinkLatency, Milestone,
+    Restart, SERVICES, Scenario, ServiceSpec, TokenKind, client_host,
+};
+use super::seeds::{Purpose, rng};
+use crate::clock::Rng;
+use crate::services::gateway::Environment;
+
+/// The fault kinds one run has, each drawn with even odds.
+#[derive(Clone, Copy, Debug)]
+struct Kinds {
+    start_delays: bool,
+    warmups: bool,
+    restarts: bool,
+    latency: bool,
+    partitions: bool,
+    holds: bool,
+    skew: bool,
+    chunking: bool,
+    bad_tokens: bool,
+    many_hosts: bool,
+}
+
+impl Kinds {
+    fn draw(rng: &mut Rng) -> Kinds {
+        Kinds {
+            start_delays: rng.random(),
+            warmups: rng.random(),
+            restarts: rng.random(),
+            latency: rng.random(),
+            partitions: rng.random(),
+            holds: rng.random(),
+            skew: rng.random(),
+            chunking: rng.random(),
+            bad_tokens: rng.random(),
+            many_hosts: rng.random(),
+        }
+    }
+}
+
+const USERS: [&str; 3] = ["alice", "bob", "carol"];
+/// Not among auth's users.
+const STRANGER: &str = "mallory";
+/// Faults start within this many ms of the start, or of the client milestone they follow.
+const FAULT_WINDOW_MS: u64 = 6000;
+/// Clock skew stays within this many ms either way; short-lived tokens expire inside it.
+const MAX_SKEW_MS: i64 = 90_000;
+
+impl Scenario {
+    /// A scenario drawn from `seed`, which is also its root seed. Always in the fixed mode: the
+    /// legacy modes are a separate axis, set on top.
+    pub fn from_seed(seed: u64) -> Scenario {
+        let mut rng = rng(seed, Purpose::Scenario);
+        let kinds = Kinds::draw(&mut rng);
+        let host_count = if kinds.many_hosts { rng.random_range(1..=3) } else { 1 };
+        let client_hosts: Vec<_> =
+            (0..host_count).map(|_| conditions(&mut rng, kinds, (HANDSHAKE_CHUNK_FLOOR, 1))).collect();
+        let clients: Vec<_> =
+            (0..rng.random_range(2..=10)).map(|_| client(&mut rng, kinds, host_count)).collect();
+        let mut scenario = Scenario {
+            seed,
+            environment: environment(&mut rng),
+            client_hosts,
+            clients,
+            ..Scenario::default()
+        };
+        for name in SERVICES {
+            let spec = service(&mut rng, kinds, name, &scenario.clients);
+            match name {
+                AUTH => scenario.auth = spec,
+                IDGEN => scenario.idgen = spec,
+                _ => scenario.gateway = spec,
+            }
+        }
+        network(&mut rng, kinds, &mut scenario);
+        scenario
+    }
+}
+
+fn environment(rng: &mut Rng) -> Environment {
+    match rng.random_range(0..4) {
+        0 => Environment::labelled("dev"),
+        1 => Environment::labelled("staging"),
+        2 => Environment::labelled("production"),
+        _ => Environment {
+            label: "production".to_owned(),
+            vars: BTreeMap::from([("K_SERVICE".to_owned(), "gateway".to_owned())]),
+        },
+    }
+}
+
+/// The smallest chunk sizes that still let a client's handshake through: tungstenite's client takes
+/// an HTTP response read in more than 64 pieces averaging under 128 bytes for an attack. So the
+/// gateway's writes and the clients' reads are cut no finer than this; everything else goes down
+/// to single bytes.
+const HANDSHAKE_CHUNK_FLOOR: usize = 8;
+
+/// A host's conditions; `floors` are the smallest `max_read` and `max_write` it may draw.
+fn conditions(rng: &mut Rng, kinds: Kinds, floors: (usize, usize)) -> HostConditions {
+    let skew_ms = if kinds.skew && rng.random() { rng.random_range(-MAX_SKEW_MS..=MAX_SKEW_MS) } else { 0 };
+    let chunking = (kinds.chunking && rng.random()).then(|| Chunking {
+        max_read: (*[1, 2, 7, 64, 512, 4096].choose(rng).expect("not empty")).max(floors.0),
+        max_write: (*[1, 3, 16, 100, 1500].choose(rng).expect("not empty")).max(floors.1),
+    });
+    HostConditions { skew_ms, chunking }
+}
+
+fn client(rng: &mut Rng, kinds: Kinds, host_count: usize) -> ClientSpec {
+    let mut user = USERS.choose(rng).expect("not empty").to_string();
+    let token = if kinds.bad_tokens && rng.random_bool(0.3) {
+        match rng.random_range(0..3) {
+            0 => TokenKind::Expired { ago_secs: rng.random_range(1..=600) },
+            1 => {
+                user = STRANGER.to_owned();
+                TokenKind::UnknownUser
+            }
+            _ => TokenKind::Malformed,
+        }
+    } else if kinds.skew && rng.random_bool(0.3) {
+        // Expires somewhere inside the skew window between the client host and auth.
+        let max_skew_secs = MAX_SKEW_MS.unsigned_abs() / 1000;
+        TokenKind::Valid { ttl_secs: rng.random_range(1..=max_skew_secs) }
+    } else {
+        TokenKind::default()
+    };
+    let think_low = rng.random_range(0..=50);
+    ClientSpec {
+        user,
+        token,
+        host: rng.random_range(0..host_count),
+        start_ms: rng.random_range(0..=1500),
+        messages: rng.random_range(0..=4),
+        think_ms: (think_low, think_low + rng.random_range(0..=200)),
+    }
+}
+
+fn service(rng: &mut Rng, kinds: Kinds, name: &str, clients: &[ClientSpec]) -> ServiceSpec {
+    let floors = if name == GATEWAY { (1, HANDSHAKE_CHUNK_FLOOR) } else { (1, 1) };
+    let mut spec = ServiceSpec { conditions: conditions(rng, kinds, floors), ..ServiceSpec::default() };
+    if kinds.start_delays && rng.random() {
+        spec.start_delay_ms = rng.random_range(0..=FAULT_WINDOW_MS);
+    }
+    if kinds.warmups && name != GATEWAY && rng.random() {
+        spec.warmup_ms = rng.random_range(0..=3000);
+    }
+    if kinds.restarts && rng.random() {
+        spec.restarts = (0..rng.random_range(1..=2))
+            .map(|_| {
+                let at = at(rng, clients);
+                if rng.random() {
+                    Restart::Bounce { at }
+                } else {
+                    let down_ms = (!rng.random_bool(0.1)).then(|| rng.random_range(100..=4000));
+                    Restart::Crash { at, down_ms }
+                }
+            })
+            .collect();
+    }
+    spec
+}
+
+fn network(rng: &mut Rng, kinds: Kinds, scenario: &mut Scenario) {
+    let links = links(scenario.client_hosts.len());
+    if kinds.latency {
+        let low = rng.random_range(0..=20);
+        scenario.network.latency_ms = (low, low + rng.random_range(0..=150));
+        scenario.network.links = (0..rng.random_range(0..=2))
+            .map(|_| {
+                let (a, b) = links.choose(rng).expect("not empty").clone();
+                let low = rng.random_range(0..=400);
+                LinkLatency { a, b, latency_ms: (low, low + rng.random_range(0..=1200)) }
+            })
+            .collect();
+    }
+    let mut faults = |enabled: bool, longest_ms: u64| -> Vec<LinkFault> {
+        if !enabled {
+            return Vec::new();
+        }
+        (0..rng.random_range(1..=2))
+            .map(|_| {
+                let (a, b) = links.choose(rng).expect("not empty").clone();
+                LinkFault {
+                    a,
+                    b,
+                    at: at(rng, &scenario.clients),
+                    duration_ms: rng.random_range(50..=longest_ms),
+                }
+            })
+            .collect()
+    };
+    let partitions = faults(kinds.partitions, 4000);
+    let holds = faults(kinds.holds, 2000);
+    scenario.network.partitions = partitions;
+    scenario.network.holds = holds;
+}
+
+/// The links that carry traffic: the gateway to each dependency and to each client host.
+fn links(client_hosts: usize) -> Vec<(String, String)> {
+    let dependencies = [AUTH, IDGEN].into_iter().map(str::to_owned);
+    dependencies.chain((0..client_hosts).map(client_host)).map(|other| (GATEWAY.to_owned(), other)).collect()
+}
+
+/// A fault time: absolute, or shortly after something a client does.
+fn at(rng: &mut Rng, clients: &[ClientSpec]) -> At {
+    if clients.is_empty() || rng.random() {
+        return At::Ms(rng.random_range(0..=FAULT_WINDOW_MS));
+    }
+    let client = rng.random_range(0..clients.len());
+    let messages = clients[client].messages;
+    let milestone = match rng.random_range(0..3) {
+        _ if messages == 0 => Milestone::Established,
+        0 => Milestone::Established,
+        1 => Milestone::Sent { message: rng.random_range(0..messages) },
+        _ => Milestone::Completed { message: rng.random_range(0..messages) },
+    };
+    At::After { client, milestone, delay_ms: rng.random_range(0..=200) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drawn_scenarios_are_valid_and_vary() {
+        let scenarios: Vec<_> = (0..200).map(Scenario::from_seed).collect();
+        for scenario in &scenarios {
+            assert_eq!(scenario.validate(), Ok(()), "seed {}", scenario.seed);
+        }
+        assert_eq!(Scenario::from_seed(7), Scenario::from_seed(7));
+        let with = |f: fn(&Scenario) -> bool| scenarios.iter().filter(|s| f(s)).count();
+        assert!(with(|s| !s.idgen.restarts.is_empty()) > 10);
+        assert!(with(|s| !s.network.partitions.is_empty()) > 10);
+        assert!(with(|s| s.client_hosts.iter().any(|h| h.chunking.is_some())) > 10);
+        assert!(with(|s| s.clients.iter().any(|c| c.token == TokenKind::Malformed)) > 10);
+        assert!(with(|s| s.network.partitions.is_empty() && s.network.holds.is_empty()) > 10);
+    }
+}

@@ -1,0 +1,245 @@
+//! The trace: what happened in a run, in order, stamped with simulated milliseconds. It is the
+//! only thing the checkers read, so it records who every session belongs to (client, session
+//! number, user) and every frame as parsed, not just that something happened.
+//!
+//! Its canonical form is JSON lines, one [`Record`] each, fields in declaration order and JSON
+//! objects inside frames with sorted keys; its hash is the SHA-256 of that text.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::clock::now_ms;
+use super::scenario::TokenKind;
+use crate::protocol::ServerFrame;
+
+/// One thing that happened, on one host, at one simulated millisecond.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub at_ms: u64,
+    /// The host it happened on; `sim` for faults, which the simulator applies from outside.
+    pub host: String,
+    pub event: Event,
+}
+
+/// The host name faults are recorded under.
+pub const SIM_HOST: &str = "sim";
+
+/// `client` is the client's index in the scenario; `session` numbers its connection attempts from
+/// 1, each a new session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A service host's software started; `incarnation` counts its starts from 1.
+    ServiceStarted {
+        incarnation: u32,
+    },
+    /// A service's `serve` returned an error, which ends the run.
+    ServiceFailed {
+        incarnation: u32,
+        error: String,
+    },
+    Fault {
+        fault: Fault,
+    },
+    /// A client began; `token_exp` is its token's `exp` when it has one.
+    ClientStarted {
+        client: usize,
+        user: String,
+        token: TokenKind,
+        token_exp: Option<u64>,
+    },
+    ConnectAttempt {
+        client: usize,
+        session: u32,
+    },
+    /// TCP connect or the handshake failed without an HTTP answer, or took too long.
+    ConnectFailed {
+        client: usize,
+        session: u32,
+        reason: String,
+    },
+    /// The HTTP answer to the upgrade request: 101, or a refusal with its body.
+    Handshake {
+        client: usize,
+        session: u32,
+        status: u16,
+        body: Option<String>,
+    },
+    /// A user message; `message` is its index among the client's messages, from 0.
+    Sent {
+        client: usize,
+        session: u32,
+        message: u32,
+        message_id: String,
+        content: String,
+    },
+    Received {
+        client: usize,
+        session: u32,
+        frame: ServerFrame,
+    },
+    /// A text or binary frame that is not a server frame.
+    Unparsed {
+        client: usize,
+        session: u32,
+        text: String,
+        error: String,
+    },
+    /// A close frame, sent by `by`.
+    Closed {
+        client: usize,
+        session: u32,
+        by: Side,
+        code: Option<u16>,
+        reason: String,
+    },
+    /// The connection broke or ended without a close frame.
+    Lost {
+        client: usize,
+        session: u32,
+        reason: String,
+    },
+    /// A bounded wait ran out.
+    TimedOut {
+        client: usize,
+        session: u32,
+        waiting_for: Waiting,
+    },
+    /// The client stopped: it sent all its messages, was refused for good, or ran out of sessions.
+    ClientFinished {
+        client: usize,
+        sessions: u32,
+        sent: u32,
+        completed: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Client,
+    Server,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waiting {
+    Connect,
+    Established,
+    Send,
+    Reply,
+    Close,
+}
+
+/// A fault the simulator applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Fault {
+    Crash { host: String },
+    Bounce { host: String },
+    Partition { a: String, b: String },
+    Repair { a: String, b: String },
+    Hold { a: String, b: String },
+    Release { a: String, b: String },
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    pub records: Vec<Record>,
+}
+
+impl Trace {
+    /// The canonical form.
+    pub fn to_jsonl(&self) -> String {
+        self.records
+            .iter()
+            .map(|record| serde_json::to_string(record).expect("trace records always serialise") + "\n")
+            .collect()
+    }
+
+    pub fn from_jsonl(text: &str) -> Result<Trace, serde_json::Error> {
+        let records = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()?;
+        Ok(Trace { records })
+    }
+
+    /// SHA-256 of the canonical form, in hex.
+    pub fn hash(&self) -> String {
+        let digest = Sha256::digest(self.to_jsonl().as_bytes());
+        digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+/// Where hosts write the trace while the run goes on. Hosts run one at a time on one thread, in
+/// an order fixed by the seed, so the records' order is as reproducible as their content.
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    records: Arc<Mutex<Vec<Record>>>,
+}
+
+impl Recorder {
+    /// Records `event` on `host` at the running host's simulated time.
+    pub fn record(&self, host: &str, event: Event) {
+        self.record_at(now_ms(), host, event);
+    }
+
+    pub fn record_at(&self, at_ms: u64, host: &str, event: Event) {
+        self.lock().push(Record { at_ms, host: host.to_owned(), event });
+    }
+
+    /// Calls `f` on the records from `from` on, and returns how many records there are now.
+    pub fn scan_from(&self, from: usize, mut f: impl FnMut(&Record)) -> usize {
+        let records = self.lock();
+        records.iter().skip(from).for_each(&mut f);
+        records.len()
+    }
+
+    pub fn trace(&self) -> Trace {
+        Trace { records: self.lock().clone() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Record>> {
+        // A panicking host must not hide what was recorded before it.
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trace_survives_a_round_trip_through_json_lines() {
+        let trace = Trace {
+            records: vec![
+                Record { at_ms: 0, host: "idgen".into(), event: Event::ServiceStarted { incarnation: 1 } },
+                Record {
+                    at_ms: 12,
+                    host: SIM_HOST.into(),
+                    event: Event::Fault { fault: Fault::Partition { a: "gateway".into(), b: "auth".into() } },
+                },
+                Record {
+                    at_ms: 30,
+                    host: "client-0".into(),
+                    event: Event::TimedOut { client: 2, session: 1, waiting_for: Waiting::Reply },
+                },
+            ],
+        };
+        let text = trace.to_jsonl();
+        assert_eq!(text.lines().count(), 3);
+        assert!(
+            text.starts_with(
+                r#"{"at_ms":0,"host":"idgen","event":{"kind":"service_started","incarnation":1}}"#
+            )
+        );
+        let back = Trace::from_jsonl(&text).unwrap();
+        assert_eq!(back, trace);
+        assert_eq!(back.hash(), trace.hash());
+        assert_eq!(trace.hash().len(), 64);
+    }
+}
