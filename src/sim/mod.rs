@@ -21,7 +21,9 @@
 //! never their number, timing or what either side decodes, so no decision and no trace record
 //! depends on them.
 
+pub mod chunking;
 pub mod clock;
+pub mod net;
 pub mod scenario;
 pub mod seeds;
 pub mod swarm;
