@@ -21,13 +21,23 @@
 //! never their number, timing or what either side decodes, so no decision and no trace record
 //! depends on them.
 
+pub mod check;
 pub mod chunking;
+pub mod client;
 pub mod clock;
+pub mod faults;
+pub mod hosts;
+pub mod logging;
 pub mod net;
+pub mod run;
 pub mod scenario;
 pub mod seeds;
 pub mod swarm;
+pub mod timeline;
 pub mod trace;
+pub mod workload;
 
+pub use check::{CHECKERS, Checker, Violation, check};
+pub use run::{Outcome, run};
 pub use scenario::Scenario;
 pub use trace::{Event, Record, Trace};

@@ -1,0 +1,342 @@
+//! One simulated client: a real tokio-tungstenite WebSocket client that opens sessions with the
+//! gateway and sends its messages, reconnecting with backoff when a session ends early.
+//!
+//! Every wait has a deadline (a connect to a crashed host never answers; a partition swallows
+//! data without a reset), and nothing is ever returned to turmoil as an error, since the first
+//! error would abort the whole run: whatever happens goes into the trace.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use futures_util::{SinkExt as _, StreamExt as _};
+use rand::Rng as _;
+use tokio::time::{Instant, sleep, timeout, timeout_at};
+use tokio_tungstenite::tungstenite::http::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{WebSocketStream, client_async_with_config};
+
+use super::chunking::SimStream;
+use super::net::SimNet;
+use super::scenario::{ClientPolicy, ClientSpec, GATEWAY};
+use super::trace::{Event, Recorder, Side, Waiting};
+use crate::clock::Rng;
+use crate::net::Net;
+use crate::protocol::{ClientFrame, ClientMessage, CloseCode, ServerFrame};
+
+/// Where the gateway listens in every simulation.
+pub const GATEWAY_PORT: u16 = 8080;
+/// Tungstenite's default buffers are 128 KiB; frames here are far smaller.
+const WS_BUFFER_BYTES: usize = 4 * 1024;
+const WORDS: [&str; 12] = [
+    "hello",
+    "agent",
+    "please",
+    "count",
+    "these",
+    "words",
+    "résumé",
+    "naïve",
+    "deterministic",
+    "turmoil",
+    "gateway",
+    "ok",
+];
+
+/// The id of a client's `index`th message (from 0, counted across its sessions).
+pub fn message_id(client: usize, index: u32) -> String {
+    format!("c{client}-m{index}")
+}
+
+pub(super) struct Client {
+    pub index: usize,
+    pub host: String,
+    pub spec: ClientSpec,
+    pub policy: ClientPolicy,
+    pub net: SimNet,
+    pub rng: Rng,
+    pub recorder: Recorder,
+    pub token: String,
+}
+
+type Ws = WebSocketStream<SimStream>;
+
+/// What the client does once a session has ended.
+enum Next {
+    /// Nothing more: its messages are all answered, or it was refused for good.
+    Stop,
+    Reconnect,
+}
+
+/// What a bounded read of the next server frame gave.
+enum Incoming {
+    Frame(Box<ServerFrame>),
+    Closed(Option<u16>),
+    Lost,
+    TimedOut,
+}
+
+/// Why opening a session failed: an HTTP answer other than 101, or no answer at all.
+enum Refusal {
+    Http(Box<Response<Option<Vec<u8>>>>),
+    Failed(String),
+}
+
+#[derive(Default)]
+struct Progress {
+    sent: u32,
+    completed: u32,
+}
+
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+impl Client {
+    /// Runs the client's sessions until it stops; never fails.
+    pub async fn run(mut self) {
+        let mut progress = Progress::default();
+        let mut sessions = 0;
+        let mut backoff = self.policy.backoff_ms.0;
+        while sessions < self.policy.max_attempts {
+            sessions += 1;
+            if let Next::Stop = self.session(sessions, &mut progress).await {
+                break;
+            }
+            if sessions < self.policy.max_attempts {
+                sleep(ms(self.rng.random_range(backoff / 2..=backoff))).await;
+                backoff = (backoff * 2).min(self.policy.backoff_ms.1);
+            }
+        }
+        let (sent, completed) = (progress.sent, progress.completed);
+        self.record(Event::ClientFinished { client: self.index, sessions, sent, completed });
+    }
+
+    async fn session(&mut self, session: u32, progress: &mut Progress) -> Next {
+        self.record(Event::ConnectAttempt { client: self.index, session });
+        let mut ws = match self.open(session).await {
+            Ok(ws) => ws,
+            Err(next) => return next,
+        };
+        let deadline = Instant::now() + ms(self.policy.establish_timeout_ms);
+        loop {
+            match self.receive(&mut ws, session, deadline, Waiting::Established).await {
+                Incoming::Frame(frame) if matches!(*frame, ServerFrame::ConnectionEstablished { .. }) => {
+                    break;
+                }
+                Incoming::Frame(_) => {}
+                Incoming::Closed(code) => return self.after_server_close(&mut ws, code).await,
+                Incoming::Lost => return Next::Reconnect,
+                Incoming::TimedOut => return self.close(&mut ws, session).await,
+            }
+        }
+        while progress.sent < self.spec.messages {
+            sleep(ms(self.rng.random_range(self.spec.think_ms.0..=self.spec.think_ms.1))).await;
+            let message =
+                ClientMessage { id: message_id(self.index, progress.sent), content: self.content() };
+            self.record(Event::Sent {
+                client: self.index,
+                session,
+                message: progress.sent,
+                message_id: message.id.clone(),
+                content: message.content.clone(),
+            });
+            progress.sent += 1;
+            match self.exchange(&mut ws, session, &message).await {
+                Ok(completed) => progress.completed += u32::from(completed),
+                Err(next) => return next,
+            }
+        }
+        self.close(&mut ws, session).await;
+        Next::Stop
+    }
+
+    /// Connects and upgrades, within the connect timeout.
+    async fn open(&mut self, session: u32) -> Result<Ws, Next> {
+        let client = self.index;
+        let addr = format!("{GATEWAY}:{GATEWAY_PORT}");
+        // The handshake key would come from the OS otherwise; it must come from the seed.
+        let key = STANDARD.encode(self.rng.random::<[u8; 16]>());
+        let request = Request::get(format!("ws://{addr}/ws"))
+            .header("Host", &addr)
+            .header("Connection", "Upgrade")
+            .header("Upgrade", "websocket")
+            .header("Sec-WebSocket-Version", "13")
+            .header("Sec-WebSocket-Key", key)
+            .header("Authorization", format!("Bearer {}", self.token))
+            .body(())
+            .expect("the upgrade request is well-formed");
+        let config = WebSocketConfig::default().read_buffer_size(WS_BUFFER_BYTES).write_buffer_size(0);
+        let net = self.net.clone();
+        let attempt = async move {
+            let stream = net
+                .connect(&addr)
+                .await
+                .map_err(|e| Refusal::Failed(format!("connect: {:?}: {e}", e.kind())))?;
+            client_async_with_config(request, stream, Some(config)).await.map_err(|error| match error {
+                WsError::Http(response) => Refusal::Http(response),
+                other => Refusal::Failed(format!("handshake: {other}")),
+            })
+        };
+        let failure = match timeout(ms(self.policy.connect_timeout_ms), attempt).await {
+            Ok(Ok((ws, response))) => {
+                self.record(Event::Handshake {
+                    client,
+                    session,
+                    status: response.status().as_u16(),
+                    body: None,
+                });
+                return Ok(ws);
+            }
+            Ok(Err(Refusal::Http(response))) => {
+                let status = response.status().as_u16();
+                let body = response.body().as_deref().map(|b| String::from_utf8_lossy(b).into_owned());
+                self.record(Event::Handshake { client, session, status, body });
+                // A 4xx (no or bad token) stays a 4xx; a 5xx may pass.
+                return Err(if response.status().is_server_error() { Next::Reconnect } else { Next::Stop });
+            }
+            Ok(Err(Refusal::Failed(reason))) => Event::ConnectFailed { client, session, reason },
+            Err(_) => Event::TimedOut { client, session, waiting_for: Waiting::Connect },
+        };
+        self.record(failure);
+        Err(Next::Reconnect)
+    }
+
+    /// Sends one message and reads until its last frame. `Ok(true)` when it completed, `Ok(false)`
+    /// when the gateway refused it and kept the session open.
+    async fn exchange(&mut self, ws: &mut Ws, session: u32, message: &ClientMessage) -> Result<bool, Next> {
+        let client = self.index;
+        let deadline = Instant::now() + ms(self.policy.message_timeout_ms);
+        let text = ClientFrame::UserMessage(message.clone()).to_text();
+        match timeout_at(deadline, ws.send(Message::text(text))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                self.record(Event::Lost { client, session, reason: error.to_string() });
+                return Err(Next::Reconnect);
+            }
+            Err(_) => {
+                self.record(Event::TimedOut { client, session, waiting_for: Waiting::Send });
+                return Err(self.close(ws, session).await);
+            }
+        }
+        loop {
+            match self.receive(ws, session, deadline, Waiting::Reply).await {
+                Incoming::Frame(frame) => match *frame {
+                    ServerFrame::AgentCompleted(event) if event.message_id == message.id => return Ok(true),
+                    // A refusal that keeps the session open; one that closes it is followed by the close.
+                    ServerFrame::Error(error)
+                        if error.message_id.as_ref() == Some(&message.id)
+                            && error.code.close_code().is_none() =>
+                    {
+                        return Ok(false);
+                    }
+                    _ => {}
+                },
+                Incoming::Closed(code) => return Err(self.after_server_close(ws, code).await),
+                Incoming::Lost => return Err(Next::Reconnect),
+                Incoming::TimedOut => return Err(self.close(ws, session).await),
+            }
+        }
+    }
+
+    /// The next server frame before `deadline`, recorded. Frames that do not parse are recorded
+    /// and skipped.
+    async fn receive(
+        &mut self,
+        ws: &mut Ws,
+        session: u32,
+        deadline: Instant,
+        waiting_for: Waiting,
+    ) -> Incoming {
+        let client = self.index;
+        loop {
+            let message = match timeout_at(deadline, ws.next()).await {
+                Ok(Some(Ok(message))) => message,
+                Ok(Some(Err(error))) => {
+                    self.record(Event::Lost { client, session, reason: error.to_string() });
+                    return Incoming::Lost;
+                }
+                Ok(None) => {
+                    let reason = "the connection ended without a close frame".to_owned();
+                    self.record(Event::Lost { client, session, reason });
+                    return Incoming::Lost;
+                }
+                Err(_) => {
+                    self.record(Event::TimedOut { client, session, waiting_for });
+                    return Incoming::TimedOut;
+                }
+            };
+            match message {
+                Message::Text(text) => match serde_json::from_str::<ServerFrame>(&text) {
+                    Ok(frame) => {
+                        self.record(Event::Received { client, session, frame: frame.clone() });
+                        return Incoming::Frame(Box::new(frame));
+                    }
+                    Err(error) => {
+                        let (text, error) = (text.to_string(), error.to_string());
+                        self.record(Event::Unparsed { client, session, text, error });
+                    }
+                },
+                Message::Binary(bytes) => {
+                    let text = format!("<{} bytes of binary>", bytes.len());
+                    self.record(Event::Unparsed {
+                        client,
+                        session,
+                        text,
+                        error: "a binary frame".to_owned(),
+                    });
+                }
+                Message::Close(frame) => {
+                    let code = frame.as_ref().map(|f| u16::from(f.code));
+                    let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                    self.record(Event::Closed { client, session, by: Side::Server, code, reason });
+                    return Incoming::Closed(code);
+                }
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+            }
+        }
+    }
+
+    /// Lets tungstenite send its reply to the server's close, then decides whether to go on.
+    async fn after_server_close(&mut self, ws: &mut Ws, code: Option<u16>) -> Next {
+        let _ =
+            timeout(ms(self.policy.close_timeout_ms), async { while let Some(Ok(_)) = ws.next().await {} })
+                .await;
+        // A refused token stays refused; anything else (1013 above all) is worth another session.
+        if code == Some(CloseCode::Policy.as_u16()) { Next::Stop } else { Next::Reconnect }
+    }
+
+    /// Closes the session from the client's side and reads what still arrives, until the
+    /// server's half of the close or the close timeout. Returns `Reconnect` for callers that
+    /// close because a wait ran out.
+    async fn close(&mut self, ws: &mut Ws, session: u32) -> Next {
+        let client = self.index;
+        let code = CloseCode::Normal.as_u16();
+        self.record(Event::Closed {
+            client,
+            session,
+            by: Side::Client,
+            code: Some(code),
+            reason: String::new(),
+        });
+        let deadline = Instant::now() + ms(self.policy.close_timeout_ms);
+        let frame = CloseFrame { code: WsCloseCode::from(code), reason: "".into() };
+        if let Ok(Ok(())) = timeout_at(deadline, ws.close(Some(frame))).await {
+            while let Incoming::Frame(_) = self.receive(ws, session, deadline, Waiting::Close).await {}
+        }
+        Next::Reconnect
+    }
+
+    /// A few words, drawn from the client's RNG.
+    fn content(&mut self) -> String {
+        let count = self.rng.random_range(1..=6);
+        let words: Vec<_> = (0..count).map(|_| WORDS[self.rng.random_range(0..WORDS.len())]).collect();
+        words.join(" ")
+    }
+
+    fn record(&self, event: Event) {
+        self.recorder.record(&self.host, event);
+    }
+}

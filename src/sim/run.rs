@@ -1,0 +1,90 @@
+//! Running a scenario: turmoil pinned down from the scenario, the hosts registered, the fault
+//! injector stepping alongside, and the trace collected whatever happens.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+use turmoil::{Builder, Sim};
+
+use super::faults::Injector;
+use super::scenario::Scenario;
+use super::seeds::{Purpose, derive};
+use super::trace::{Recorder, Trace};
+use super::{clock, hosts, workload};
+
+/// Listener backlog and per-stream segment budget. turmoil panics ("server socket buffer full")
+/// when more connects than its capacity reach one listener in one tick: after a hold is released,
+/// every retry the gateway made during it arrives at once. Default 64 is far too few for that.
+const TCP_CAPACITY_PER_CLIENT: usize = 32;
+const TCP_CAPACITY_MIN: usize = 256;
+
+/// What a run gave: its trace, and the error that ended it early, if any.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub trace: Trace,
+    /// A turmoil error ("Ran for duration", a host's `Err`), a panic, or an invalid scenario.
+    pub error: Option<String>,
+}
+
+/// Runs `scenario` to the end: until every client has finished, or the run fails.
+pub fn run(scenario: &Scenario) -> Outcome {
+    if let Err(reason) = scenario.validate() {
+        return Outcome { trace: Trace::default(), error: Some(format!("invalid scenario: {reason}")) };
+    }
+    let recorder = Recorder::default();
+    let result = catch_unwind(AssertUnwindSafe(|| simulate(scenario, &recorder)));
+    let error = match result {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error.to_string()),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            Some(format!("panic: {message}"))
+        }
+    };
+    Outcome { trace: recorder.trace(), error }
+}
+
+fn simulate(scenario: &Scenario, recorder: &Recorder) -> turmoil::Result {
+    let mut sim = builder(scenario).build();
+    hosts::register(&mut sim, scenario, recorder);
+    workload::register(&mut sim, scenario, recorder);
+    set_link_latencies(&sim, scenario);
+    let mut injector = Injector::new(scenario);
+    loop {
+        injector.apply_due(&mut sim, recorder);
+        if sim.step()? {
+            return Ok(());
+        }
+    }
+}
+
+fn builder(scenario: &Scenario) -> Builder {
+    let (min, max) = scenario.network.latency_ms;
+    let capacity = TCP_CAPACITY_MIN.max(TCP_CAPACITY_PER_CLIENT * scenario.clients.len());
+    let mut builder = Builder::new();
+    builder
+        .rng_seed(derive(scenario.seed, Purpose::Turmoil))
+        .epoch(clock::epoch())
+        .tick_duration(Duration::from_millis(1))
+        .simulation_duration(Duration::from_millis(scenario.duration_ms()))
+        .tcp_capacity(capacity)
+        .min_message_latency(Duration::from_millis(min))
+        .max_message_latency(Duration::from_millis(max))
+        // Seeded like everything else: varies which host runs first in a tick from seed to seed.
+        .enable_random_order();
+    builder
+}
+
+fn set_link_latencies(sim: &Sim<'_>, scenario: &Scenario) {
+    for link in &scenario.network.links {
+        let (a, b) = (link.a.as_str(), link.b.as_str());
+        let (min, max) = link.latency_ms;
+        // Sets both bounds to `min`, then raises the upper one.
+        sim.set_link_latency(a, b, Duration::from_millis(min));
+        sim.set_link_max_message_latency(a, b, Duration::from_millis(max));
+    }
+}

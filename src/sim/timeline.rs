@@ -1,0 +1,91 @@
+//! The trace as a person reads it: one line per record, `sim ms  host  what happened`.
+
+use std::fmt::Write as _;
+
+use super::trace::{Event, Fault, Record, Side, Trace};
+use crate::protocol::ServerFrame;
+
+pub fn render(trace: &Trace) -> String {
+    let mut out = String::new();
+    for record in &trace.records {
+        let _ = writeln!(out, "{:>8} ms  {:<9} {}", record.at_ms, record.host, describe(record));
+    }
+    out
+}
+
+fn describe(record: &Record) -> String {
+    match &record.event {
+        Event::ServiceStarted { incarnation } => format!("service started (incarnation {incarnation})"),
+        Event::ServiceFailed { incarnation, error } => {
+            format!("service failed (incarnation {incarnation}): {error}")
+        }
+        Event::Fault { fault } => format!("fault: {}", fault_text(fault)),
+        Event::ClientStarted { client, user, token, token_exp } => {
+            let exp = token_exp.map(|exp| format!(", exp {exp}")).unwrap_or_default();
+            format!("c{client} started as {user} with a {token:?} token{exp}")
+        }
+        Event::ConnectAttempt { client, session } => format!("c{client}#{session} connecting"),
+        Event::ConnectFailed { client, session, reason } => {
+            format!("c{client}#{session} connect failed: {reason}")
+        }
+        Event::Handshake { client, session, status, body } => {
+            let body = body.as_deref().map(|b| format!(" {b}")).unwrap_or_default();
+            format!("c{client}#{session} handshake {status}{body}")
+        }
+        Event::Sent { client, session, message_id, content, .. } => {
+            format!("c{client}#{session} sent {message_id} {content:?}")
+        }
+        Event::Received { client, session, frame } => {
+            format!("c{client}#{session} got {}", frame_text(frame))
+        }
+        Event::Unparsed { client, session, text, error } => {
+            format!("c{client}#{session} got an unreadable frame ({error}): {text}")
+        }
+        Event::Closed { client, session, by, code, reason } => {
+            let who = match by {
+                Side::Client => "client",
+                Side::Server => "server",
+            };
+            let code = code.map_or_else(|| "no code".to_owned(), |c| c.to_string());
+            format!("c{client}#{session} closed by {who}: {code} {reason:?}")
+        }
+        Event::Lost { client, session, reason } => format!("c{client}#{session} connection lost: {reason}"),
+        Event::TimedOut { client, session, waiting_for } => {
+            format!("c{client}#{session} timed out waiting for {waiting_for:?}")
+        }
+        Event::ClientFinished { client, sessions, sent, completed } => {
+            format!("c{client} finished: {sessions} sessions, {sent} sent, {completed} completed")
+        }
+    }
+}
+
+fn fault_text(fault: &Fault) -> String {
+    match fault {
+        Fault::Crash { host } => format!("crash {host}"),
+        Fault::Bounce { host } => format!("bounce {host}"),
+        Fault::Partition { a, b } => format!("partition {a} | {b}"),
+        Fault::Repair { a, b } => format!("repair {a} | {b}"),
+        Fault::Hold { a, b } => format!("hold {a} | {b}"),
+        Fault::Release { a, b } => format!("release {a} | {b}"),
+    }
+}
+
+fn frame_text(frame: &ServerFrame) -> String {
+    if let Some((kind, event)) = frame.as_event() {
+        return format!(
+            "{kind:?} for {} (seq {}, ctx {})",
+            event.message_id, event.seq, event.context.context_id
+        );
+    }
+    match frame {
+        ServerFrame::ConnectionEstablished { context } => {
+            format!("connection_established ctx {} for {}", context.context_id, context.user_id)
+        }
+        ServerFrame::Pong { context } => format!("pong ctx {}", context.context_id),
+        ServerFrame::Error(error) => {
+            let about = error.message_id.as_deref().map(|id| format!(" about {id}")).unwrap_or_default();
+            format!("error {}{about}: {}", error.code.as_str(), error.message)
+        }
+        _ => frame.to_text(),
+    }
+}
