@@ -1,5 +1,7 @@
 //! The `gatesim` command. Each subcommand lives in its own file; this one parses and dispatches.
 
+mod replay;
+mod scenario;
 mod serve;
 mod soak;
 mod token;
@@ -30,6 +32,10 @@ enum Command {
     Token(token::TokenArgs),
     /// Run the services on loopback under many continuously sending clients, and report.
     Soak(soak::SoakArgs),
+    /// Print the scenario a seed draws, as JSON.
+    Scenario(scenario::ScenarioArgs),
+    /// Run one simulated scenario: its timeline, violations and trace hash.
+    Replay(replay::ReplayArgs),
 }
 
 /// Entry point of the binary.
@@ -37,12 +43,14 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let outcome = match cli.command {
-        Command::Serve(args) => serve::run(args),
-        Command::Token(args) => token::run(args),
-        Command::Soak(args) => soak::run(args),
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Token(args) => token::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Soak(args) => soak::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Scenario(args) => scenario::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Replay(args) => replay::run(args),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -55,7 +63,13 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let colour = std::io::stderr().is_terminal();
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour).init();
+    let timer = crate::sim::logging::SimAwareTime;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_timer(timer)
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .init();
 }
 
 /// Development defaults, documented in README.md. `serve` warns when it falls back to them.

@@ -1,0 +1,74 @@
+//! `gatesim replay SEED`: one simulated run, its timeline, its violations, its trace hash.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use crate::services::gateway::Mode;
+use crate::sim::{self, Scenario, check, timeline};
+
+#[derive(Debug, Args)]
+pub(super) struct ReplayArgs {
+    /// The root seed. Draws the scenario too, unless --scenario gives it.
+    seed: u64,
+    /// A scenario file (JSON, as `gatesim scenario` prints); the seed replaces its own.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// The gateway's mode: fixed, per-message-context or environment-accommodation.
+    #[arg(long)]
+    mode: Option<Mode>,
+    /// Where to write the trace, as JSON lines.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+}
+
+/// Exit 0 when nothing is violated, 1 when something is, 2 when the scenario cannot be had.
+pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let scenario = match scenario(&args) {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            // The code clap gives usage errors.
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let outcome = sim::run(&scenario);
+    if let Some(path) = &args.trace {
+        std::fs::write(path, outcome.trace.to_jsonl())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    print!("{}", timeline::render(&outcome.trace));
+    let violations = check(&outcome);
+    println!("checkers run: {}", sim::CHECKERS.len());
+    if violations.is_empty() {
+        println!("violations: none");
+    } else {
+        println!("violations: {}", violations.len());
+        for violation in &violations {
+            println!("  {violation}");
+        }
+    }
+    println!("trace-hash: {}", outcome.trace.hash());
+    Ok(if violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The scenario to run: the file's or the seed's, with the seed and the mode given.
+fn scenario(args: &ReplayArgs) -> anyhow::Result<Scenario> {
+    let mut scenario = match &args.scenario {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("parsing the scenario in {}", path.display()))?
+        }
+        None => Scenario::from_seed(args.seed),
+    };
+    scenario.seed = args.seed;
+    if let Some(mode) = args.mode {
+        scenario.mode = mode;
+    }
+    scenario.validate().map_err(anyhow::Error::msg).context("the scenario is inconsistent")?;
+    Ok(scenario)
+}
