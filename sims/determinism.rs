@@ -2,7 +2,10 @@
 
 use std::process::Command;
 
-use gatesim::sim::{Scenario, run};
+use gatesim::services::gateway::Environment;
+use gatesim::sim::Scenario;
+
+use crate::support::run;
 
 fn hash(seed: u64) -> String {
     run(&Scenario::from_seed(seed)).trace.hash()
@@ -60,5 +63,15 @@ fn replay_prints_the_same_trace_hash_in_separate_processes() {
         let first = replay();
         assert_eq!(first, replay(), "seed {seed}");
         assert_eq!(first, hash(seed), "seed {seed}: the binary and the library disagree");
+    }
+}
+
+/// The fixed gateway only reports its environment: staging must behave exactly like dev.
+#[test]
+fn staging_and_dev_give_the_same_trace_in_fixed_mode() {
+    for seed in [5, 6, 7] {
+        let staging = Scenario { environment: Environment::labelled("staging"), ..Scenario::from_seed(seed) };
+        let dev = Scenario { environment: Environment::labelled("dev"), ..staging.clone() };
+        assert_eq!(run(&staging).trace.hash(), run(&dev).trace.hash(), "seed {seed}");
     }
 }

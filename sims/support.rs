@@ -2,7 +2,14 @@
 
 use gatesim::context::SessionContext;
 use gatesim::protocol::ServerFrame;
-use gatesim::sim::{Event, Outcome, Scenario, Trace, run};
+use gatesim::sim::{Event, Outcome, Scenario, Trace};
+
+/// Runs `scenario`. Set `GATESIM_LOG` (say to `debug`) to see the services' logs, stamped with
+/// simulated time.
+pub fn run(scenario: &Scenario) -> Outcome {
+    gatesim::sim::logging::init_from_env();
+    gatesim::sim::run(scenario)
+}
 
 /// Runs `scenario` and fails the test if the run itself failed.
 pub fn run_ok(scenario: &Scenario) -> Outcome {

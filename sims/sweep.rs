@@ -6,7 +6,9 @@ use std::sync::Mutex;
 use std::thread;
 
 use gatesim::services::gateway::Mode;
-use gatesim::sim::{Event, Scenario, run};
+use gatesim::sim::{Event, Scenario};
+
+use crate::support::run;
 
 const DEFAULT_SEEDS: u64 = 50;
 

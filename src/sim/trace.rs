@@ -67,7 +67,9 @@ pub enum Event {
         status: u16,
         body: Option<String>,
     },
-    /// A user message; `message` is its index among the client's messages, from 0.
+    /// A user message, recorded as it is handed to the WebSocket (a session that breaks at that
+    /// moment may or may not have delivered it); `message` is its index among the client's
+    /// messages, from 0.
     Sent {
         client: usize,
         session: u32,
