@@ -20,6 +20,25 @@ pub fn run_ok(scenario: &Scenario) -> Outcome {
     outcome
 }
 
+/// Runs `scenario`, and fails the test, naming every violation and how to replay it, unless the
+/// run completed and every checker holds.
+pub fn run_clean(scenario: &Scenario) -> Outcome {
+    let outcome = run_ok(scenario);
+    let violations = gatesim::sim::check(&outcome);
+    if !violations.is_empty() {
+        let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        panic!(
+            "seed {} ({} mode) broke {} invariant(s):\n{}\nscenario:\n{}",
+            scenario.seed,
+            scenario.mode,
+            violations.len(),
+            listed.join("\n"),
+            serde_json::to_string_pretty(scenario).unwrap()
+        );
+    }
+    outcome
+}
+
 /// Every frame `client` received in `session`, in order.
 pub fn frames(trace: &Trace, client: usize, session: u32) -> Vec<&ServerFrame> {
     trace

@@ -20,6 +20,10 @@ pub const SERVICES: [&str; 3] = [AUTH, IDGEN, GATEWAY];
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {
+    /// Why this scenario is kept, for scenarios in the regression corpus (`fixtures/seeds/`): what
+    /// it once broke. Never read by the simulation. Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The root seed. Every random choice of the run (turmoil's, each service incarnation's, each
     /// client's, each host's stream chunking) derives from it. Default 0.
     pub seed: u64,
@@ -212,6 +216,7 @@ impl Default for Scenario {
         let client =
             |user: &str, start_ms| ClientSpec { user: user.to_owned(), start_ms, ..ClientSpec::default() };
         Scenario {
+            note: None,
             seed: 0,
             mode: Mode::Fixed,
             environment: Environment::default(),
