@@ -4,3 +4,5 @@
 mod frames;
 mod hostile_input;
 mod identifiers;
+mod scenarios;
+mod strategies;
