@@ -115,6 +115,18 @@ pub fn validate_user_id(user_id: &str) -> Result<(), ContextError> {
     Ok(())
 }
 
+/// A well-formed context for `user`, for tests.
+#[cfg(test)]
+pub(crate) fn example(user: &str) -> SessionContext {
+    SessionContext {
+        context_id: "ctx_a_1_00000001".into(),
+        user_id: user.into(),
+        thread_id: "thread_a_2_00000002".into(),
+        run_id: "run_a_3_00000003".into(),
+        websocket_client_id: "ws_a_4_00000004".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,11 +15,16 @@
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
 //! - [`sim`]: the deterministic simulator: scenarios, simulated hosts and clients, faults, traces.
-//! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`, `scenario`, `replay`).
+//! - [`fuzz`]: many drawn scenarios in parallel, sharded for CI, summed up with coverage;
+//!   [`explain`]: one session of a run as a sequence diagram.
+//! - [`cli`]: the `gatesim` command (`fuzz`, `explain`, `replay`, `scenario`, `serve`, `token`,
+//!   `soak`).
 
 pub mod cli;
 pub mod clock;
 pub mod context;
+pub mod explain;
+pub mod fuzz;
 pub mod http;
 pub mod ids;
 pub mod loopback;

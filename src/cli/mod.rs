@@ -1,5 +1,7 @@
 //! The `gatesim` command. Each subcommand lives in its own file; this one parses and dispatches.
 
+mod explain;
+mod fuzz;
 mod replay;
 mod scenario;
 mod serve;
@@ -26,6 +28,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run many drawn scenarios in parallel, check them, and summarise: the main job.
+    Fuzz(fuzz::FuzzArgs),
+    /// Draw a run's failing session as a Mermaid sequence diagram.
+    Explain(explain::ExplainArgs),
     /// Run auth, idgen and the gateway on real TCP until Ctrl-C.
     Serve(serve::ServeArgs),
     /// Print an access token that `serve` accepts.
@@ -41,13 +47,15 @@ enum Command {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.command.default_log_level());
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Token(args) => token::run(args).map(|()| ExitCode::SUCCESS),
         Command::Soak(args) => soak::run(args).map(|()| ExitCode::SUCCESS),
         Command::Scenario(args) => scenario::run(args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => replay::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
+        Command::Explain(args) => explain::run(args),
     };
     match outcome {
         Ok(code) => code,
@@ -58,10 +66,21 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, filtered by `RUST_LOG` (default `info`), so stdout carries only results.
-fn init_logging() {
+impl Command {
+    /// The real servers report what they do; inside simulations the services' routine logs would
+    /// drown the results (hundreds of refused sessions per seed, by design), so only warnings show.
+    fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Serve(_) | Command::Token(_) | Command::Soak(_) => "info",
+            Command::Fuzz(_) | Command::Explain(_) | Command::Scenario(_) | Command::Replay(_) => "warn",
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default by command), so stdout carries only results.
+fn init_logging(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let colour = std::io::stderr().is_terminal();
     let timer = crate::sim::logging::SimAwareTime;
     tracing_subscriber::fmt()

@@ -125,23 +125,14 @@ impl ServerFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn context() -> SessionContext {
-        SessionContext {
-            context_id: "ctx_a_1_00000001".into(),
-            user_id: "alice".into(),
-            thread_id: "thread_a_2_00000002".into(),
-            run_id: "run_a_3_00000003".into(),
-            websocket_client_id: "ws_a_4_00000004".into(),
-        }
-    }
+    use crate::context::example;
 
     #[test]
     fn event_frames_have_the_documented_shape() {
         let frame = ServerFrame::event(
             EventKind::ToolExecuting,
             EventFrame {
-                context: context(),
+                context: example("alice"),
                 message_id: "m1".into(),
                 request_id: "ctx_a_1_00000001.1".into(),
                 seq: 3,
@@ -162,8 +153,9 @@ mod tests {
             frame.to_text(),
             r#"{"type":"error","code":"AUTH_FAILED","message":"bad token","retryable":false}"#
         );
-        let with_context =
-            ErrorFrame::new(ErrorCode::BadMessage, "x").in_context(&context()).about(Some("m9".into()));
-        assert_eq!(ServerFrame::Error(with_context).context(), Some(&context()));
+        let with_context = ErrorFrame::new(ErrorCode::BadMessage, "x")
+            .in_context(&example("alice"))
+            .about(Some("m9".into()));
+        assert_eq!(ServerFrame::Error(with_context).context(), Some(&example("alice")));
     }
 }

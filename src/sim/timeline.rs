@@ -59,7 +59,7 @@ fn describe(record: &Record) -> String {
     }
 }
 
-fn fault_text(fault: &Fault) -> String {
+pub(crate) fn fault_text(fault: &Fault) -> String {
     match fault {
         Fault::Crash { host } => format!("crash {host}"),
         Fault::Bounce { host } => format!("bounce {host}"),
@@ -70,7 +70,7 @@ fn fault_text(fault: &Fault) -> String {
     }
 }
 
-fn frame_text(frame: &ServerFrame) -> String {
+pub(crate) fn frame_text(frame: &ServerFrame) -> String {
     if let Some((kind, event)) = frame.as_event() {
         return format!(
             "{kind:?} for {} (seq {}, ctx {})",

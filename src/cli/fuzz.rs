@@ -1,0 +1,158 @@
+//! `gatesim fuzz`: many seeds, in parallel, with progress, a summary, and every failure written
+//! out with the command that replays it.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::fuzz::{FuzzConfig, Progress, SeedRun, Shard, fuzz};
+use crate::services::gateway::Mode;
+
+#[derive(Debug, Args)]
+pub(super) struct FuzzArgs {
+    /// How many seeds (before sharding).
+    #[arg(long, default_value_t = 1000)]
+    seeds: u64,
+    /// Stop taking new seeds after this many seconds.
+    #[arg(long, default_value_t = 60)]
+    time: u64,
+    #[arg(long, default_value_t = 0)]
+    start_seed: u64,
+    /// Parallel simulations. Default: the number of cores.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only shard K of N: the seeds s with s mod N = K - 1.
+    #[arg(long, default_value = "1/1")]
+    shard: Shard,
+    #[arg(long, default_value = "fixed")]
+    mode: Mode,
+    /// Write the summary as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report: one test case per failing seed.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Where failing scenarios are written.
+    #[arg(long, default_value = "target/gatesim-failures")]
+    out: PathBuf,
+}
+
+/// Exit 0 when nothing failed, 1 when something did.
+pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let config = FuzzConfig {
+        start_seed: args.start_seed,
+        seeds: args.seeds,
+        time: Duration::from_secs(args.time),
+        jobs,
+        shard: args.shard,
+        mode: args.mode,
+    };
+    let planned = (config.start_seed..config.start_seed.saturating_add(config.seeds))
+        .filter(|s| config.shard.owns(*s))
+        .count() as u64;
+    let display = Display::new(planned, args.mode);
+    let report = fuzz(&config, &display);
+    display.finish();
+
+    print!("{report}");
+    let written =
+        report.write_failures(&args.out).with_context(|| format!("writing to {}", args.out.display()))?;
+    for (run, path) in report.failed_runs.iter().zip(&written) {
+        println!("FAILED seed {}: {}", run.seed, report.failures[&run.seed].join(", "));
+        println!("  reproduce: {}", report.replay_command(run.seed));
+        println!("  explain:   cargo run --release -- explain {} --mode {}", run.seed, report.mode);
+        println!("  scenario:  {} (copy into fixtures/seeds/ once fixed)", path.display());
+    }
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report).expect("reports serialise");
+        std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.junit()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(if report.failed_seeds.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// A progress bar on a terminal; elsewhere (CI logs) a plain line every few seconds.
+struct Display {
+    bar: Option<ProgressBar>,
+    mode: Mode,
+    planned: u64,
+    done: AtomicU64,
+    failed: AtomicU64,
+    started: Instant,
+    last_line: Mutex<Instant>,
+}
+
+const LINE_EVERY: Duration = Duration::from_secs(10);
+
+impl Display {
+    fn new(planned: u64, mode: Mode) -> Display {
+        let bar = std::io::stdout().is_terminal().then(|| {
+            let bar = ProgressBar::new(planned);
+            let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {msg} [{elapsed_precise}]")
+                .expect("a valid progress template");
+            bar.set_style(style);
+            bar
+        });
+        let now = Instant::now();
+        Display {
+            bar,
+            mode,
+            planned,
+            done: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            started: now,
+            last_line: Mutex::new(now),
+        }
+    }
+
+    fn status(&self) -> String {
+        let done = self.done.load(Ordering::Relaxed);
+        let rate = done as f64 / self.started.elapsed().as_secs_f64().max(f64::EPSILON);
+        format!("{} failed, {rate:.1} sims/s", self.failed.load(Ordering::Relaxed))
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Display {
+    fn ran(&self, run: &SeedRun) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if !run.violations.is_empty() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+            let first = &run.violations[0];
+            let line =
+                format!("FAILED seed {}: {first} (replay {} --mode {})", run.seed, run.seed, self.mode);
+            match &self.bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(done);
+                bar.set_message(self.status());
+            }
+            None => {
+                let mut last = self.last_line.lock().expect("progress lock poisoned");
+                if last.elapsed() >= LINE_EVERY {
+                    *last = Instant::now();
+                    eprintln!("fuzz: {done}/{} runs, {}", self.planned, self.status());
+                }
+            }
+        }
+    }
+}

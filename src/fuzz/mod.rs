@@ -1,0 +1,224 @@
+//! Fuzzing: many drawn scenarios, run in parallel, checked, summed up (`gatesim fuzz`).
+//!
+//! - [`Shard`]: which seeds a CI matrix job runs; shards `1/N … N/N` run exactly the seeds of the
+//!   unsharded run between them.
+//! - [`stats`] and [`coverage`]: what each run did and which rare paths it reached.
+//! - [`report`]: the summary, its JSON form and the JUnit file for CI dashboards.
+
+pub mod coverage;
+pub mod report;
+pub mod stats;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::services::gateway::Mode;
+use crate::sim::{Scenario, Violation, check, run};
+pub use report::FuzzReport;
+use stats::Stats;
+
+/// Which seeds a CI matrix job runs: seed `s` belongs to shard `(s mod count) + 1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    pub fn owns(self, seed: u64) -> bool {
+        seed % self.count + 1 == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let invalid = || format!("{text:?} is not a shard: write K/N with 1 <= K <= N, e.g. 2/8");
+        let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+        let (index, count): (u64, u64) =
+            (index.trim().parse().map_err(|_| invalid())?, count.trim().parse().map_err(|_| invalid())?);
+        if count == 0 || index == 0 || index > count {
+            return Err(invalid());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// A campaign, as plain data.
+#[derive(Clone, Debug)]
+pub struct FuzzConfig {
+    /// The seeds are `start_seed .. start_seed + seeds`, those of `shard`. Default 0.
+    pub start_seed: u64,
+    /// Default 1,000.
+    pub seeds: u64,
+    /// Stop taking new seeds after this long. Default 60 s.
+    pub time: Duration,
+    /// Parallel simulations. Default the number of cores.
+    pub jobs: usize,
+    pub shard: Shard,
+    /// The gateway's architecture for every run. Default fixed.
+    pub mode: Mode,
+}
+
+/// One seed's run.
+#[derive(Clone, Debug)]
+pub struct SeedRun {
+    pub seed: u64,
+    pub scenario: Scenario,
+    pub violations: Vec<Violation>,
+    pub stats: Stats,
+    pub coverage: Vec<&'static str>,
+}
+
+/// Told after every run, for progress display.
+pub trait Progress: Sync {
+    fn ran(&self, run: &SeedRun);
+}
+
+/// Runs the campaign on `config.jobs` threads.
+pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
+    let seeds: Vec<u64> = (config.start_seed..config.start_seed.saturating_add(config.seeds))
+        .filter(|s| config.shard.owns(*s))
+        .collect();
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let runs = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..config.jobs.max(1) {
+            scope.spawn(|| {
+                while started.elapsed() < config.time {
+                    let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                    let run = run_seed(seed, config.mode);
+                    progress.ran(&run);
+                    runs.lock().expect("fuzz results lock poisoned").push(run);
+                }
+            });
+        }
+    });
+    let mut runs = runs.into_inner().expect("fuzz results lock poisoned");
+    runs.sort_by_key(|run| run.seed);
+    FuzzReport::new(config, runs, started.elapsed())
+}
+
+/// Runs one seed's scenario in `mode` and checks it.
+pub fn run_seed(seed: u64, mode: Mode) -> SeedRun {
+    let scenario = Scenario { mode, ..Scenario::from_seed(seed) };
+    let outcome = run(&scenario);
+    SeedRun {
+        seed,
+        violations: check(&outcome),
+        stats: Stats::of(&outcome.trace),
+        coverage: coverage::reached(&outcome.trace),
+        scenario,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Quiet;
+
+    impl Progress for Quiet {
+        fn ran(&self, _: &SeedRun) {}
+    }
+
+    fn campaign(shard: Shard) -> FuzzReport {
+        let config = FuzzConfig {
+            start_seed: 40,
+            seeds: 6,
+            time: Duration::from_secs(600),
+            jobs: 2,
+            shard,
+            mode: Mode::Fixed,
+        };
+        fuzz(&config, &Quiet)
+    }
+
+    #[test]
+    fn shards_of_a_campaign_run_exactly_the_seeds_and_the_work_of_the_whole() {
+        let whole = campaign(Shard::WHOLE);
+        assert_eq!((whole.runs, whole.stopped_by_time), (6, false));
+        let mut seeds = Vec::new();
+        let mut totals = Stats::default();
+        for index in 1..=3 {
+            let part = campaign(Shard { index, count: 3 });
+            assert_eq!(part.runs, 2);
+            seeds.extend(part.failed_seeds);
+            totals.add(&part.totals);
+        }
+        assert_eq!(seeds, whole.failed_seeds);
+        assert_eq!(totals, whole.totals, "the shards did the same work as the whole campaign");
+    }
+
+    #[test]
+    fn the_report_names_failing_seeds_in_json_and_junit() {
+        let mut failing = run_seed(3, Mode::Fixed);
+        failing.violations.push(Violation {
+            checker: "clear_errors".into(),
+            at_ms: Some(5),
+            client: Some(0),
+            session: Some(1),
+            message: "closed with 1011".into(),
+        });
+        let config = FuzzConfig {
+            start_seed: 3,
+            seeds: 1,
+            time: Duration::from_secs(60),
+            jobs: 1,
+            shard: Shard::WHOLE,
+            mode: Mode::Fixed,
+        };
+        let report = FuzzReport::new(&config, vec![failing], Duration::from_secs(1));
+        let json = serde_json::to_value(&report).unwrap();
+        for key in [
+            "runs",
+            "failed_seeds",
+            "failures",
+            "sims_per_sec",
+            "sim_to_wall",
+            "connection_success_rate",
+            "message_completion_rate",
+            "error_codes",
+            "close_codes",
+            "coverage",
+        ] {
+            assert!(json.get(key).is_some(), "no {key} in {json}");
+        }
+        assert_eq!(json["failed_seeds"], serde_json::json!([3]));
+        assert_eq!(json["failures"]["3"], serde_json::json!(["clear_errors"]));
+        let junit = report.junit();
+        assert!(junit.contains(r#"name="seed 3""#) && junit.contains("<failure"), "{junit}");
+        assert!(junit.contains("replay 3 --mode fixed"), "{junit}");
+    }
+
+    #[test]
+    fn shards_together_own_every_seed_exactly_once() {
+        for count in 1..=7 {
+            for seed in 0..100 {
+                let owners = (1..=count).filter(|&index| Shard { index, count }.owns(seed)).count();
+                assert_eq!(owners, 1, "seed {seed} with {count} shards");
+            }
+        }
+    }
+
+    #[test]
+    fn shards_parse_from_k_slash_n_and_refuse_nonsense() {
+        assert_eq!("2/8".parse(), Ok(Shard { index: 2, count: 8 }));
+        for bad in ["", "3", "0/4", "5/4", "1/0", "a/b", "1/2/3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad:?}");
+        }
+    }
+}

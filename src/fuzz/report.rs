@@ -1,0 +1,191 @@
+//! The end of a campaign: a summary for people, the same as JSON for tools, JUnit for CI
+//! dashboards, and each failing scenario written out, ready for the regression corpus.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+
+use super::coverage::PATHS;
+use super::stats::Stats;
+use super::{FuzzConfig, SeedRun};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FuzzReport {
+    pub mode: String,
+    pub shard: String,
+    pub start_seed: u64,
+    /// Seeds of this shard in the range asked for.
+    pub seeds_planned: u64,
+    pub runs: u64,
+    /// True when the time bound ended the campaign before every planned seed ran.
+    pub stopped_by_time: bool,
+    pub failed_seeds: Vec<u64>,
+    /// Per failing seed, the checkers it violated.
+    pub failures: BTreeMap<u64, Vec<String>>,
+    pub failures_by_checker: BTreeMap<String, u64>,
+    pub wall_secs: f64,
+    pub sims_per_sec: f64,
+    /// Simulated time covered by all runs over the campaign's wall time.
+    pub sim_to_wall: f64,
+    pub connection_success_rate: f64,
+    pub message_completion_rate: f64,
+    /// Per rare path, how many runs reached it.
+    pub coverage: BTreeMap<String, u64>,
+    /// Attempts, sessions, messages, simulated time, and the `error_codes` and `close_codes`
+    /// histograms, summed over every run.
+    #[serde(flatten)]
+    pub totals: Stats,
+    #[serde(skip)]
+    pub failed_runs: Vec<SeedRun>,
+}
+
+impl FuzzReport {
+    pub fn new(config: &FuzzConfig, runs: Vec<SeedRun>, wall: Duration) -> FuzzReport {
+        let range = config.start_seed..config.start_seed.saturating_add(config.seeds);
+        let seeds_planned = range.filter(|s| config.shard.owns(*s)).count() as u64;
+        let mut totals = Stats::default();
+        let mut coverage: BTreeMap<String, u64> =
+            PATHS.iter().map(|(name, _)| (name.to_string(), 0)).collect();
+        let mut failures_by_checker = BTreeMap::new();
+        let mut failures = BTreeMap::new();
+        for run in &runs {
+            totals.add(&run.stats);
+            for path in &run.coverage {
+                *coverage.entry(path.to_string()).or_default() += 1;
+            }
+            if !run.violations.is_empty() {
+                let mut checkers: Vec<String> = run.violations.iter().map(|v| v.checker.clone()).collect();
+                checkers.dedup();
+                for checker in &checkers {
+                    *failures_by_checker.entry(checker.clone()).or_default() += 1;
+                }
+                failures.insert(run.seed, checkers);
+            }
+        }
+        let wall_secs = wall.as_secs_f64().max(f64::EPSILON);
+        FuzzReport {
+            mode: config.mode.to_string(),
+            shard: config.shard.to_string(),
+            start_seed: config.start_seed,
+            seeds_planned,
+            runs: runs.len() as u64,
+            stopped_by_time: (runs.len() as u64) < seeds_planned,
+            failed_seeds: failures.keys().copied().collect(),
+            failures,
+            failures_by_checker,
+            wall_secs,
+            sims_per_sec: runs.len() as f64 / wall_secs,
+            sim_to_wall: totals.simulated_ms as f64 / 1000.0 / wall_secs,
+            connection_success_rate: totals.connection_success_rate(),
+            message_completion_rate: totals.message_completion_rate(),
+            coverage,
+            totals,
+            failed_runs: runs.into_iter().filter(|run| !run.violations.is_empty()).collect(),
+        }
+    }
+
+    /// The command that replays `seed` exactly.
+    pub fn replay_command(&self, seed: u64) -> String {
+        format!("cargo run --release -- replay {seed} --mode {}", self.mode)
+    }
+
+    /// Writes each failing scenario to `dir` as `seed-<seed>.json`, with a note naming what it
+    /// broke, and returns the paths.
+    pub fn write_failures(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        if self.failed_runs.is_empty() {
+            return Ok(Vec::new());
+        }
+        std::fs::create_dir_all(dir)?;
+        let mut written = Vec::new();
+        for run in &self.failed_runs {
+            let checkers = self.failures[&run.seed].join(", ");
+            let mut scenario = run.scenario.clone();
+            scenario.note = Some(format!("found by gatesim fuzz: broke {checkers}"));
+            let path = dir.join(format!("seed-{}.json", run.seed));
+            let json = serde_json::to_string_pretty(&scenario).expect("scenarios serialise");
+            std::fs::write(&path, json + "\n")?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    /// One test case per failing seed, and one for the campaign as a whole.
+    pub fn junit(&self) -> String {
+        let mut suite = TestSuite::new(format!("gatesim fuzz ({} mode, shard {})", self.mode, self.shard));
+        let campaign = format!("{} seeds from {}", self.runs, self.start_seed);
+        suite.add_test_case(TestCase::new(campaign, TestCaseStatus::success()));
+        for run in &self.failed_runs {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(format!("broke {}", self.failures[&run.seed].join(", ")));
+            let lines: Vec<String> = run.violations.iter().map(ToString::to_string).collect();
+            status.set_description(format!(
+                "{}\nreproduce: {}",
+                lines.join("\n"),
+                self.replay_command(run.seed)
+            ));
+            suite.add_test_case(TestCase::new(format!("seed {}", run.seed), status));
+        }
+        let mut report = Report::new("gatesim");
+        report.add_test_suite(suite);
+        report.to_string().expect("JUnit XML serialises")
+    }
+}
+
+impl fmt::Display for FuzzReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "fuzz: {} runs ({} mode, shard {}, seeds from {}) in {:.1} s: {:.1} sims/s, simulated/wall {:.0}x",
+            self.runs,
+            self.mode,
+            self.shard,
+            self.start_seed,
+            self.wall_secs,
+            self.sims_per_sec,
+            self.sim_to_wall
+        )?;
+        if self.stopped_by_time {
+            writeln!(f, "  stopped by --time after {} of {} seeds", self.runs, self.seeds_planned)?;
+        }
+        writeln!(f, "failures: {} runs", self.failed_seeds.len())?;
+        for (checker, count) in &self.failures_by_checker {
+            writeln!(f, "  {count:>6}  {checker}")?;
+        }
+        let t = &self.totals;
+        writeln!(
+            f,
+            "connections: {:.1}% established ({} of {} attempts)",
+            100.0 * self.connection_success_rate,
+            t.sessions_established,
+            t.connect_attempts
+        )?;
+        writeln!(
+            f,
+            "messages: {:.1}% completed ({} of {} sent)",
+            100.0 * self.message_completion_rate,
+            t.messages_completed,
+            t.messages_sent
+        )?;
+        writeln!(f, "error codes: {}", histogram(&t.error_codes))?;
+        writeln!(f, "close codes: {}", histogram(&t.close_codes))?;
+        writeln!(f, "sometimes coverage (runs that reached each rare path):")?;
+        for (name, sentence) in PATHS {
+            let count = self.coverage.get(*name).copied().unwrap_or(0);
+            let never = if count == 0 { "  <- never reached" } else { "" };
+            writeln!(f, "  {count:>6}  {sentence}{never}")?;
+        }
+        Ok(())
+    }
+}
+
+fn histogram(counts: &BTreeMap<String, u64>) -> String {
+    if counts.is_empty() {
+        return "none".to_owned();
+    }
+    let parts: Vec<String> = counts.iter().map(|(code, n)| format!("{code} {n}")).collect();
+    parts.join(", ")
+}
