@@ -13,7 +13,8 @@ pub fn render(trace: &Trace) -> String {
     out
 }
 
-fn describe(record: &Record) -> String {
+/// One record as the timeline shows it, without its time and host.
+pub fn describe(record: &Record) -> String {
     match &record.event {
         Event::Conditions { latency_ms: (low, high), links, warmup_ms } => {
             let links =
