@@ -15,8 +15,10 @@
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
 //! - [`sim`]: the deterministic simulator: scenarios, simulated hosts and clients, faults, traces.
+//! - [`checkers`]: the invariants every run must keep, read from its trace.
 //! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`, `scenario`, `replay`).
 
+pub mod checkers;
 pub mod cli;
 pub mod clock;
 pub mod context;
