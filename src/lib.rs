@@ -15,7 +15,8 @@
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
 //! - [`sim`]: the deterministic simulator: scenarios, simulated hosts and clients, faults, traces.
-//! - [`checkers`]: the invariants every run must keep, read from its trace.
+//! - [`checkers`]: the invariants every run must keep, read from its trace, and [`checkers::verify`],
+//!   which runs a scenario and applies them.
 //! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`, `scenario`, `replay`).
 
 pub mod checkers;
