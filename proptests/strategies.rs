@@ -81,6 +81,10 @@ impl Case {
         }
         scenario
     }
+
+    pub fn messages(&self) -> u32 {
+        self.clients.iter().map(|c| c.messages).sum()
+    }
 }
 
 fn apply(fault: &FaultCase, clients: usize, scenario: &mut Scenario) {

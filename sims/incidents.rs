@@ -49,6 +49,7 @@ fn legacy_per_message_context_fails_when_idgen_becomes_ready_between_connect_and
     let message = refused.expect("the first message was not refused");
     assert!(message.contains("context validation failed"), "{message}");
     assert!(server_close_codes(&outcome.trace).contains(&1011));
+    assert!(!gatesim::sim::check(&outcome).is_empty(), "the checkers missed the 1011");
 }
 
 #[test]
@@ -98,6 +99,7 @@ fn legacy_environment_accommodation_is_caught_papering_over_an_idgen_outage_in_s
         panic!("the legacy mode was expected to hand out fallback sessions");
     };
     assert_eq!(first.context_id, second.context_id, "both sessions share one fallback context");
+    assert!(!gatesim::sim::check(&outcome).is_empty(), "the checkers missed the fallback context");
 }
 
 #[test]

@@ -15,11 +15,14 @@
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
 //! - [`sim`]: the deterministic simulator: scenarios, simulated hosts and clients, faults, traces.
+//! - [`checkers`]: the invariants every run must keep, read from its trace, and [`checkers::verify`],
+//!   which runs a scenario and applies them.
 //! - [`fuzz`]: many drawn scenarios in parallel, sharded for CI, summed up with coverage;
 //!   [`explain`]: one session of a run as a sequence diagram.
 //! - [`cli`]: the `gatesim` command (`fuzz`, `explain`, `replay`, `scenario`, `serve`, `token`,
 //!   `soak`).
 
+pub mod checkers;
 pub mod cli;
 pub mod clock;
 pub mod context;

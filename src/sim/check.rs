@@ -1,7 +1,6 @@
 //! Violations, and the list of checkers that find them: pure functions over a trace that say which
 //! invariant broke, in which session, at which simulated millisecond (DESIGN.md §2 "Checkers").
-//!
-//! The list is empty until the checkers land; a run that failed to complete is reported already.
+//! The checkers themselves are in [`crate::checkers`].
 
 use std::fmt;
 
@@ -23,8 +22,8 @@ pub struct Violation {
 /// A checker: every violation of its invariant in a trace.
 pub type Checker = fn(&Trace) -> Vec<Violation>;
 
-/// Every checker, by name.
-pub const CHECKERS: &[(&str, Checker)] = &[];
+/// Every checker that reads one trace, by name.
+pub const CHECKERS: &[(&str, Checker)] = crate::checkers::TRACE_CHECKERS;
 
 /// What is wrong with a run: that it did not complete, then what each checker finds.
 pub fn check(outcome: &Outcome) -> Vec<Violation> {
@@ -41,15 +40,10 @@ pub fn check(outcome: &Outcome) -> Vec<Violation> {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message names the session itself, as the timeline does (`c2#1`).
         write!(f, "[{}]", self.checker)?;
         if let Some(at_ms) = self.at_ms {
             write!(f, " at {at_ms} ms")?;
-        }
-        if let Some(client) = self.client {
-            write!(f, " client {client}")?;
-        }
-        if let Some(session) = self.session {
-            write!(f, " session {session}")?;
         }
         write!(f, ": {}", self.message)
     }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use turmoil::{Builder, Sim};
 
 use super::faults::Injector;
-use super::scenario::Scenario;
+use super::scenario::{SERVICES, Scenario};
 use super::seeds::{Purpose, derive};
-use super::trace::{Recorder, Trace};
+use super::trace::{Event, Recorder, SIM_HOST, Trace};
 use super::{clock, hosts, workload};
 
 /// Listener backlog and per-stream segment budget. turmoil panics ("server socket buffer full")
@@ -32,6 +32,7 @@ pub fn run(scenario: &Scenario) -> Outcome {
         return Outcome { trace: Trace::default(), error: Some(format!("invalid scenario: {reason}")) };
     }
     let recorder = Recorder::default();
+    recorder.record_at(0, SIM_HOST, conditions(scenario));
     let result = catch_unwind(AssertUnwindSafe(|| simulate(scenario, &recorder)));
     let error = match result {
         Ok(Ok(())) => None,
@@ -46,6 +47,15 @@ pub fn run(scenario: &Scenario) -> Outcome {
         }
     };
     Outcome { trace: recorder.trace(), error }
+}
+
+/// The first record of every trace: what the checkers cannot see happen.
+fn conditions(scenario: &Scenario) -> Event {
+    Event::Conditions {
+        latency_ms: scenario.network.latency_ms,
+        links: scenario.network.links.clone(),
+        warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), scenario.service(name).warmup_ms)).collect(),
+    }
 }
 
 fn simulate(scenario: &Scenario, recorder: &Recorder) -> turmoil::Result {

@@ -13,8 +13,22 @@ pub fn render(trace: &Trace) -> String {
     out
 }
 
-fn describe(record: &Record) -> String {
+/// One record as the timeline shows it, without its time and host.
+pub fn describe(record: &Record) -> String {
     match &record.event {
+        Event::Conditions { latency_ms: (low, high), links, warmup_ms } => {
+            let links =
+                links.iter().map(|l| format!(", {}-{} {}..={} ms", l.a, l.b, l.latency_ms.0, l.latency_ms.1));
+            let warmups = warmup_ms
+                .iter()
+                .filter(|(_, ms)| **ms > 0)
+                .map(|(name, ms)| format!(", {name} warms up {ms} ms"));
+            format!(
+                "conditions: latency {low}..={high} ms{}{}",
+                links.collect::<String>(),
+                warmups.collect::<String>()
+            )
+        }
         Event::ServiceStarted { incarnation } => format!("service started (incarnation {incarnation})"),
         Event::ServiceFailed { incarnation, error } => {
             format!("service failed (incarnation {incarnation}): {error}")

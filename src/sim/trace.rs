@@ -5,13 +5,14 @@
 //! Its canonical form is JSON lines, one [`Record`] each, fields in declaration order and JSON
 //! objects inside frames with sorted keys; its hash is the SHA-256 of that text.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock::now_ms;
-use super::scenario::TokenKind;
+use super::scenario::{LinkLatency, TokenKind};
 use crate::protocol::ServerFrame;
 
 /// One thing that happened, on one host, at one simulated millisecond.
@@ -31,6 +32,16 @@ pub const SIM_HOST: &str = "sim";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
+    /// What the run was given that no other record shows, recorded first: how slow each link may
+    /// be, and how long each service answers 503 after it starts. The liveness checker needs both
+    /// to tell a system that has healed from one that is merely slow.
+    Conditions {
+        /// Latency range of every link not in `links`, in ms.
+        latency_ms: (u64, u64),
+        links: Vec<LinkLatency>,
+        /// Each service's warm-up after every start, by service name.
+        warmup_ms: BTreeMap<String, u64>,
+    },
     /// A service host's software started; `incarnation` counts its starts from 1.
     ServiceStarted {
         incarnation: u32,

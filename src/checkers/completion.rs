@@ -1,0 +1,358 @@
+//! Completion: every message a session sent gets exactly one event sequence (agent_started,
+//! agent_thinking, tool_executing, tool_completed, agent_completed) in that order, or one error
+//! naming it, or the session ends before it is answered. Nothing arrives twice; nothing is
+//! answered that no session sent. Each message's frames carry one `request_id`,
+//! `<context_id>.<n>` with `n` rising from message to message; the session's event frames are
+//! numbered `seq` 1, 2, 3, ... in the order they arrive; and `agent_completed` carries exactly
+//! [`result_for`] of the content sent.
+//!
+//! Frames about a message that another session sent are the isolation checker's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::protocol::{EventFrame, EventKind, ServerFrame};
+use crate::services::gateway::{AgentResult, result_for};
+use crate::sim::Violation;
+use crate::sim::trace::{Event, Trace};
+
+use super::sessions::{Sent, Session, describe, event_type, message_of, sessions};
+
+pub const NAME: &str = "completion";
+
+const STEPS: usize = EventKind::SEQUENCE.len();
+
+/// How far one sent message has got.
+struct Progress<'t> {
+    sent: Sent<'t>,
+    /// How many steps of [`EventKind::SEQUENCE`] have arrived, in order.
+    steps: usize,
+    errors: usize,
+    /// The `request_id` of its first event frame.
+    request_id: Option<&'t str>,
+}
+
+impl<'t> Progress<'t> {
+    /// Takes an error frame naming the message; what is wrong with it, if anything.
+    fn error(&mut self, what: &str) -> Option<String> {
+        self.errors += 1;
+        if self.errors > 1 {
+            Some(format!("a second {what}"))
+        } else if self.steps > 0 {
+            Some(format!("{what} after {} of its events: a message gets events or an error", self.steps))
+        } else {
+            None
+        }
+    }
+
+    /// Takes the next agent step; what is wrong with its order, if anything.
+    fn step(&mut self, kind: EventKind, what: &str) -> Option<String> {
+        let position = EventKind::SEQUENCE.iter().position(|k| *k == kind).unwrap_or_default();
+        let due = self.steps;
+        self.steps = position + 1;
+        if self.errors > 0 {
+            Some(format!("{what} after an error named it"))
+        } else if due == STEPS {
+            Some(format!("{what} after its agent_completed: answered twice"))
+        } else if position != due {
+            Some(format!("{what} out of order: {} was due", event_type(EventKind::SEQUENCE[due])))
+        } else {
+            None
+        }
+    }
+
+    fn answered(&self) -> bool {
+        self.steps == STEPS || self.errors > 0
+    }
+}
+
+/// What one session has seen so far.
+struct State<'s, 't> {
+    session: &'s Session<'t>,
+    /// The context id its request ids must start with.
+    context_id: Option<&'t str>,
+    messages: BTreeMap<&'t str, Progress<'t>>,
+    last_seq: u64,
+    last_request: u64,
+    found: Vec<Violation>,
+}
+
+pub fn check(trace: &Trace) -> Vec<Violation> {
+    let sessions = sessions(trace);
+    let sent_anywhere: BTreeSet<&str> =
+        sessions.iter().flat_map(|s| s.sent().map(|m| m.message_id)).collect();
+    sessions.iter().flat_map(|session| check_session(session, &sent_anywhere)).collect()
+}
+
+fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>) -> Vec<Violation> {
+    let own: BTreeSet<&str> = session.sent().map(|s| s.message_id).collect();
+    let context_id = session.established().map(|(_, context)| context.context_id.as_str());
+    let mut state = State {
+        session,
+        context_id,
+        messages: BTreeMap::new(),
+        last_seq: 0,
+        last_request: 0,
+        found: Vec::new(),
+    };
+    for record in &session.records {
+        let at_ms = record.at_ms;
+        match &record.event {
+            Event::Sent { message_id, content, .. } => {
+                let sent = Sent { at_ms, message_id, content };
+                let progress = Progress { sent, steps: 0, errors: 0, request_id: None };
+                if state.messages.insert(message_id, progress).is_some() {
+                    state.report(at_ms, format!("sent {message_id} a second time"));
+                }
+            }
+            Event::Received { frame, .. } => {
+                if let Some((_, event)) = frame.as_event() {
+                    state.check_seq(at_ms, frame, event.seq);
+                }
+                let Some(message_id) = message_of(frame) else { continue };
+                if state.messages.contains_key(message_id) {
+                    state.on_answer(at_ms, frame, message_id);
+                } else if own.contains(message_id) {
+                    state.report(at_ms, format!("got {} before sending it", describe(frame)));
+                } else if !sent_anywhere.contains(message_id) {
+                    state.report(at_ms, format!("got {}, a message no session sent", describe(frame)));
+                }
+            }
+            _ => {}
+        }
+    }
+    state.unanswered();
+    state.found
+}
+
+impl<'t> State<'_, 't> {
+    fn report(&mut self, at_ms: u64, what: String) {
+        self.found.push(self.session.violation(NAME, at_ms, what));
+    }
+
+    fn check_seq(&mut self, at_ms: u64, frame: &ServerFrame, seq: u64) {
+        let due = self.last_seq + 1;
+        if seq != due {
+            self.report(at_ms, format!("{} has seq {seq} where {due} was due", describe(frame)));
+        }
+        self.last_seq = seq;
+    }
+
+    /// A frame about `message_id`, which this session has sent.
+    fn on_answer(&mut self, at_ms: u64, frame: &'t ServerFrame, message_id: &str) {
+        let what = describe(frame);
+        let Some(progress) = self.messages.get_mut(message_id) else { return };
+        let Some((kind, event)) = frame.as_event() else {
+            if let Some(problem) = progress.error(&what) {
+                self.report(at_ms, problem);
+            }
+            return;
+        };
+        let problem = progress.step(kind, &what);
+        let first_of_message = progress.request_id.is_none();
+        let first_request_id = *progress.request_id.get_or_insert(&event.request_id);
+        let content = progress.sent.content;
+        if let Some(problem) = problem {
+            self.report(at_ms, problem);
+        }
+        if event.request_id != first_request_id {
+            let problem = format!(
+                "{what} has request_id {} where its earlier frames had {first_request_id}",
+                event.request_id
+            );
+            self.report(at_ms, problem);
+        } else if first_of_message {
+            self.check_request_number(at_ms, &what, event);
+        }
+        if kind == EventKind::AgentCompleted {
+            self.check_result(at_ms, event, content);
+        }
+    }
+
+    /// A message's first frame: its request id is `<context_id>.<n>`, `n` above the last one.
+    fn check_request_number(&mut self, at_ms: u64, what: &str, event: &EventFrame) {
+        let request_id = &event.request_id;
+        let parsed =
+            request_id.rsplit_once('.').and_then(|(prefix, n)| Some((prefix, n.parse::<u64>().ok()?)));
+        let problem = match parsed {
+            Some((prefix, n)) if Some(prefix) == self.context_id => {
+                let last = std::mem::replace(&mut self.last_request, n);
+                if n > last {
+                    return;
+                }
+                format!("{what} has request_id {request_id}, not above the previous message's .{last}")
+            }
+            _ => {
+                let context_id = self.context_id.unwrap_or("(no context)");
+                format!("{what} has request_id {request_id}, not <context_id>.<n> for {context_id}")
+            }
+        };
+        self.report(at_ms, problem);
+    }
+
+    fn check_result(&mut self, at_ms: u64, event: &EventFrame, content: &str) {
+        let expected = result_for(content);
+        let id = &event.message_id;
+        let got = event.data.get("result").cloned().map(serde_json::from_value::<AgentResult>);
+        let problem = match got {
+            Some(Ok(result)) if result == expected => return,
+            Some(Ok(result)) => format!(
+                "agent_completed for {id} says {:?} (digest {}) but {content:?} gives {:?} (digest {})",
+                result.reply, result.digest, expected.reply, expected.digest
+            ),
+            Some(Err(error)) => format!("agent_completed for {id} has an unreadable result: {error}"),
+            None => format!("agent_completed for {id} has no result"),
+        };
+        self.report(at_ms, problem);
+    }
+
+    /// Messages neither completed nor refused must have been cut off by the session's end.
+    fn unanswered(&mut self) {
+        let session = self.session;
+        let stuck: Vec<Sent<'_>> = self
+            .messages
+            .values()
+            .filter(|progress| !progress.answered() && session.end_after(progress.sent.at_ms).is_none())
+            .map(|progress| progress.sent)
+            .collect();
+        for sent in stuck {
+            self.report(
+                sent.at_ms,
+                format!("{} was never answered, yet the session never ended", sent.message_id),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::protocol::{ErrorCode, ErrorFrame};
+
+    fn established() -> TraceBuilder {
+        TraceBuilder::new().client(0, "alice").established(0, 1, &context("a1", "alice"))
+    }
+
+    /// Sends message `index` and delivers its agent frames after `edit` has had its way with them.
+    fn answered_with(
+        mut builder: TraceBuilder,
+        index: u32,
+        edit: impl FnOnce(&mut Vec<ServerFrame>),
+    ) -> TraceBuilder {
+        let content = "count these words";
+        let mut frames = builder.agent_frames(0, 1, index, content);
+        edit(&mut frames);
+        let builder = builder.sent(0, 1, index, content);
+        frames.into_iter().fold(builder, |b, frame| b.received(0, 1, frame))
+    }
+
+    fn messages(trace: &Trace) -> Vec<String> {
+        let found = check(trace);
+        assert!(found.iter().all(|v| (v.client, v.session) == (Some(0), Some(1))), "{found:?}");
+        found.into_iter().map(|v| v.message).collect()
+    }
+
+    #[test]
+    fn answered_refused_and_cut_off_messages_all_pass() {
+        let refusal = ErrorFrame::new(ErrorCode::RateLimited, "slow down")
+            .in_context(&context("a1", "alice"))
+            .about(Some("c0-m1".into()));
+        let trace = established()
+            .message(0, 1, 0, "one")
+            .sent(0, 1, 1, "two")
+            .received(0, 1, ServerFrame::Error(refusal))
+            .message(0, 1, 2, "three")
+            .sent(0, 1, 3, "four")
+            .closed_by_server(0, 1, Some(1013))
+            .build();
+        assert_eq!(check(&trace), []);
+    }
+
+    #[test]
+    fn a_wrong_result_is_caught_against_the_agents_pure_function() {
+        let trace = answered_with(established(), 0, |frames| {
+            if let ServerFrame::AgentCompleted(event) = &mut frames[4] {
+                event.data = serde_json::json!({"result": result_for("something else")});
+            }
+        });
+        let found = messages(&trace.build());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("session c0#1: agent_completed for c0-m0 says \"counted 2 words"));
+        assert!(found[0].contains("but \"count these words\" gives \"counted 3 words"), "{}", found[0]);
+    }
+
+    #[test]
+    fn steps_out_of_order_twice_or_renumbered_are_caught() {
+        let trace = answered_with(established(), 0, |frames| {
+            frames.swap(1, 2);
+            let again = frames[4].clone();
+            frames.push(again);
+        });
+        let found = messages(&trace.build());
+        assert!(
+            found
+                .iter()
+                .any(|m| m.ends_with("tool_executing for c0-m0 out of order: agent_thinking was due"))
+        );
+        assert!(found.iter().any(|m| m.ends_with("has seq 3 where 2 was due")));
+        assert!(
+            found
+                .iter()
+                .any(|m| m.ends_with("agent_completed for c0-m0 after its agent_completed: answered twice"))
+        );
+    }
+
+    #[test]
+    fn request_ids_must_name_the_context_and_rise() {
+        let first = answered_with(established(), 0, |_| {});
+        let trace = answered_with(first, 1, |frames| {
+            for frame in frames {
+                if let Some((kind, event)) = frame.as_event() {
+                    let mut event = event.clone();
+                    event.request_id = "ctx_a1_1_0000000a.1".into();
+                    *frame = ServerFrame::event(kind, event);
+                }
+            }
+        });
+        let found = messages(&trace.build());
+        assert_eq!(
+            found,
+            [
+                "session c0#1: agent_started for c0-m1 has request_id ctx_a1_1_0000000a.1, not above the previous message's .1"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_answer_to_a_message_nobody_sent_and_a_message_left_hanging_are_caught() {
+        let mut builder = established();
+        let stray = builder.agent_frames(0, 1, 7, "never sent").remove(0);
+        let trace = builder.received(0, 1, stray).sent(0, 1, 0, "hello?").build();
+        let found = messages(&trace);
+        assert_eq!(
+            found,
+            [
+                "session c0#1: got agent_started for c0-m7, a message no session sent",
+                "session c0#1: c0-m0 was never answered, yet the session never ended",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_after_events_is_caught() {
+        let error = ErrorFrame::new(ErrorCode::Internal, "context validation failed")
+            .in_context(&context("a1", "alice"))
+            .about(Some("c0-m0".into()));
+        let trace = answered_with(established(), 0, |frames| frames.truncate(2))
+            .received(0, 1, ServerFrame::Error(error))
+            .closed_by_server(0, 1, Some(1011))
+            .build();
+        let found = messages(&trace);
+        assert_eq!(
+            found,
+            [
+                "session c0#1: error INTERNAL for c0-m0 after 2 of its events: a message gets events or an error"
+            ]
+        );
+    }
+}

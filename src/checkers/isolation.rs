@@ -1,0 +1,195 @@
+//! Isolation: no session receives what belongs to another: a context for another user, an
+//! identifier issued to another user's session (or adopted mid-session from another session), a
+//! frame about a message another session sent, or the result of another session's message.
+//!
+//! Two sessions of one user that were *issued* the same identifiers are the unique-ids checker's
+//! business; here sharing counts when it crosses users or happens after connection. Frames about
+//! messages nobody sent are the completion checker's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::context::SessionContext;
+use crate::protocol::ServerFrame;
+use crate::services::gateway::{AgentResult, result_for};
+use crate::sim::Violation;
+use crate::sim::trace::Trace;
+
+use super::sessions::{Session, describe, message_of, sessions};
+
+pub const NAME: &str = "isolation";
+
+/// What every session owns, indexed by the thing owned: session positions in `sessions`.
+struct Owners<'t> {
+    /// Identifier value → sessions whose `connection_established` carried it.
+    ids: BTreeMap<&'t str, Vec<usize>>,
+    /// Message id → sessions that sent it.
+    messages: BTreeMap<&'t str, Vec<usize>>,
+    /// Result digest → the sessions and messages whose content gives it.
+    digests: BTreeMap<String, Vec<(usize, &'t str)>>,
+}
+
+pub fn check(trace: &Trace) -> Vec<Violation> {
+    let sessions = sessions(trace);
+    let owners = owners(&sessions);
+    let mut found = Vec::new();
+    for (index, session) in sessions.iter().enumerate() {
+        let mut reported = BTreeSet::new();
+        let own_ids: Vec<&str> = session.established().map(|(_, c)| ids(c).to_vec()).unwrap_or_default();
+        let own_messages: BTreeMap<&str, &str> = session.sent().map(|s| (s.message_id, s.content)).collect();
+        for (at_ms, frame) in session.frames() {
+            let mut report = |key: String, explanation: String| {
+                if reported.insert(key) {
+                    found.push(session.violation(NAME, at_ms, explanation));
+                }
+            };
+            let what = describe(frame);
+            if let Some(context) = frame.context() {
+                if let Some(user) = session.user.filter(|user| *user != context.user_id) {
+                    let explanation = format!(
+                        "{what} carries context {} of user {}, but the session's token names {user}",
+                        context.context_id, context.user_id
+                    );
+                    report(format!("user {}", context.context_id), explanation);
+                }
+                // Another session's identifiers, grouped by that session.
+                let mut foreign: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+                for id in ids(context) {
+                    let adopted = !own_ids.contains(&id);
+                    let others = owners.ids.get(id).into_iter().flatten().filter(|&&o| o != index);
+                    for &other in others.filter(|&&o| adopted || sessions[o].user != session.user) {
+                        foreign.entry(other).or_default().push(id);
+                    }
+                }
+                // Sessions that were issued the same identifiers, named together.
+                let mut by_ids: BTreeMap<Vec<&str>, Vec<String>> = BTreeMap::new();
+                for (other, ids) in foreign {
+                    by_ids.entry(ids).or_default().push(sessions[other].name_and_user());
+                }
+                for (ids, others) in by_ids {
+                    let (ids, others) = (ids.join(", "), others.join(" and "));
+                    report(
+                        format!("ids {ids} of {others}"),
+                        format!("{what} carries {ids}, issued to {others}"),
+                    );
+                }
+            }
+            let Some(message_id) = message_of(frame) else { continue };
+            if !own_messages.contains_key(message_id) {
+                for other in owners.messages.get(message_id).into_iter().flatten() {
+                    let explanation =
+                        format!("got {what}, a message {} sent", sessions[*other].name_and_user());
+                    report(format!("message {message_id}"), explanation);
+                }
+            }
+            if let Some(result) = foreign_result(frame, &own_messages) {
+                let theirs = owners.digests.get(&result.digest).into_iter().flatten();
+                for (other, their_message) in theirs.filter(|(o, _)| *o != index) {
+                    let explanation = format!(
+                        "{what} carries the result of {their_message}, which {} sent",
+                        sessions[*other].name_and_user()
+                    );
+                    report(format!("result {message_id}"), explanation);
+                }
+            }
+        }
+    }
+    found
+}
+
+fn owners<'t>(sessions: &[Session<'t>]) -> Owners<'t> {
+    let mut owners = Owners { ids: BTreeMap::new(), messages: BTreeMap::new(), digests: BTreeMap::new() };
+    for (index, session) in sessions.iter().enumerate() {
+        if let Some((_, context)) = session.established() {
+            for id in ids(context) {
+                owners.ids.entry(id).or_default().push(index);
+            }
+        }
+        for sent in session.sent() {
+            owners.messages.entry(sent.message_id).or_default().push(index);
+            owners.digests.entry(result_for(sent.content).digest).or_default().push((index, sent.message_id));
+        }
+    }
+    owners
+}
+
+fn ids(context: &SessionContext) -> [&str; 4] {
+    [&context.context_id, &context.thread_id, &context.run_id, &context.websocket_client_id]
+}
+
+/// The result an `agent_completed` carries when it is not the one for the content this session
+/// sent under that message id.
+fn foreign_result(frame: &ServerFrame, own_messages: &BTreeMap<&str, &str>) -> Option<AgentResult> {
+    let ServerFrame::AgentCompleted(event) = frame else { return None };
+    let content = own_messages.get(event.message_id.as_str())?;
+    let result: AgentResult = serde_json::from_value(event.data.get("result")?.clone()).ok()?;
+    (result != result_for(content)).then_some(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkers::testing::{TraceBuilder, context};
+
+    fn two_users() -> TraceBuilder {
+        TraceBuilder::sessions(&[&context("a1", "alice"), &context("b1", "bob")])
+            .message(0, 1, 0, "alice asks")
+            .message(1, 1, 0, "bob asks")
+    }
+
+    #[test]
+    fn two_users_each_with_their_own_context_and_messages_pass() {
+        assert_eq!(check(&two_users().build()), []);
+    }
+
+    #[test]
+    fn two_sessions_of_one_user_issued_the_same_context_are_left_to_unique_ids() {
+        let trace = TraceBuilder::sessions(&[&context("a1", "alice"), &context("a1", "alice")]).build();
+        assert_eq!(check(&trace), []);
+    }
+
+    #[test]
+    fn a_session_receiving_another_users_answer_is_caught_with_both_sessions_named() {
+        let mut builder = two_users();
+        let leaked = builder.agent_frames(1, 1, 0, "bob asks").pop().unwrap();
+        let found = check(&builder.received(0, 1, leaked).build());
+        let messages: Vec<_> = found.iter().map(|v| v.message.as_str()).collect();
+        assert!(found.iter().all(|v| (v.client, v.session) == (Some(0), Some(1))), "{found:?}");
+        assert!(messages.contains(
+            &"session c0#1: agent_completed for c1-m0 carries context ctx_b1_1_0000000a of user bob, \
+              but the session's token names alice"
+        ));
+        assert!(
+            messages.contains(&"session c0#1: got agent_completed for c1-m0, a message c1#1 (user bob) sent")
+        );
+        assert!(messages.iter().any(|m| m.contains("carries ctx_b1_1_0000000a, thread_b1_2_0000000b, run_b1_3_0000000c, ws_b1_4_0000000d, issued to c1#1")));
+    }
+
+    #[test]
+    fn a_shared_placeholder_id_across_users_is_caught() {
+        let mut alice = context("a1", "alice");
+        let mut bob = context("b1", "bob");
+        alice.thread_id = "thread_default".into();
+        bob.thread_id = "thread_default".into();
+        let found = check(&TraceBuilder::sessions(&[&alice, &bob]).build());
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[1].message.contains("session c1#1: connection_established carries thread_default"));
+        assert!(found[1].message.ends_with(", issued to c0#1 (user alice)"));
+    }
+
+    #[test]
+    fn the_result_of_another_sessions_message_is_caught() {
+        let mut builder = two_users();
+        let mut frames = builder.agent_frames(0, 1, 1, "alice again");
+        let bobs = serde_json::json!({"result": result_for("bob asks")});
+        if let ServerFrame::AgentCompleted(event) = &mut frames[4] {
+            event.data = bobs;
+        }
+        let builder = builder.sent(0, 1, 1, "alice again");
+        let trace = frames.into_iter().fold(builder, |b, f| b.received(0, 1, f)).build();
+        let found = check(&trace);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.contains("agent_completed for c0-m1 carries the result of c1-m0, which c1#1")
+        );
+    }
+}

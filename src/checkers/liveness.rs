@@ -1,0 +1,349 @@
+//! Liveness: once every fault has healed and every service is up, new sessions connect and their
+//! messages complete within a stated bound of simulated time.
+//!
+//! **When the system counts as healed** (`healed_at`): after the last fault record (crash,
+//! bounce, partition, repair, hold, release), provided that by the end of the trace no link is
+//! partitioned or held and auth, idgen and the gateway are all running, and after each service's
+//! last start plus its warm-up (the trace's conditions record gives warm-ups; a trace without one
+//! counts none). A link whose latency may exceed [`HEALTHY_LATENCY_MS`] one way is a standing
+//! fault: it never heals. A slow gateway–auth or gateway–idgen link exempts the whole run (the
+//! gateway's calls then time out, the incident of auth latency beyond the deadline, and 1013 is
+//! the right answer); a slow link between a client host and the gateway exempts that host's
+//! sessions.
+//!
+//! **The bound**, for every session whose connection attempt starts after `healed_at`:
+//! - within [`CONNECT_BOUND_MS`] of the attempt it receives `connection_established`, or its
+//!   token is refused (`AUTH_FAILED` or `TOKEN_EXPIRED`, which is an answer, and the clear-errors
+//!   checker judges whether it was the right one). A 1013, a failed or timed-out connect, a lost
+//!   connection or silence is a violation.
+//! - each message it sends gets `agent_completed`, or an error that keeps the session open (the
+//!   client's own fault: a bad frame or too many messages), within [`MESSAGE_BOUND_MS`].
+//!
+//! Why these numbers. With every link at most 200 ms one way, a healthy connect is: TCP connect and
+//! the upgrade to the gateway (2 round trips), a new connection to auth and its answer (2), the
+//! same to idgen (2), and `connection_established` back (half of one): 13 one-way trips, at most
+//! 2.6 s, and nothing to retry since every service is up and warm. The gateway's connect deadline
+//! (5 s) bounds the worst case of a gateway that retries, so 3 s already says "did not need to
+//! retry", which is what a healed system owes. A message is one round trip (at most 400 ms) plus
+//! the agent's think and tool time (at most 50 + 100 ms): 550 ms, bounded at 1 s. The client's own
+//! waits (2 s connect, 8 s establish, 4 s per message by default) are longer, so a client never
+//! gives up before the bound expires; a scenario with shorter waits would be reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::protocol::{ErrorCode, ServerFrame};
+use crate::sim::Violation;
+use crate::sim::scenario::{AUTH, GATEWAY, IDGEN, LinkLatency, SERVICES};
+use crate::sim::timeline;
+use crate::sim::trace::{Event, Fault, Record, Trace};
+
+use super::sessions::{Sent, Session, sessions};
+
+pub const NAME: &str = "liveness";
+
+/// The slowest a link may be, one way, and still count as healthy.
+pub const HEALTHY_LATENCY_MS: u64 = 200;
+/// From a connection attempt after the heal to `connection_established` or a token verdict.
+pub const CONNECT_BOUND_MS: u64 = 3000;
+/// From sending a message in such a session to its `agent_completed`.
+pub const MESSAGE_BOUND_MS: u64 = 1000;
+
+/// The run's conditions record, or no latency and no warm-ups for a trace without one.
+#[derive(Default)]
+struct Conditions<'t> {
+    latency_ms: (u64, u64),
+    links: &'t [LinkLatency],
+    warmup_ms: Option<&'t BTreeMap<String, u64>>,
+}
+
+impl<'t> Conditions<'t> {
+    fn of(trace: &'t Trace) -> Conditions<'t> {
+        trace
+            .records
+            .iter()
+            .find_map(|record| match &record.event {
+                Event::Conditions { latency_ms, links, warmup_ms } => {
+                    Some(Conditions { latency_ms: *latency_ms, links, warmup_ms: Some(warmup_ms) })
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// The most a message between `a` and `b` may take, one way. The simulator sets link
+    /// latencies in order, so the last entry for a link is the one in force.
+    fn max_latency(&self, a: &str, b: &str) -> u64 {
+        let between = |l: &&LinkLatency| (l.a == a && l.b == b) || (l.a == b && l.b == a);
+        self.links.iter().rev().find(between).map_or(self.latency_ms.1, |link| link.latency_ms.1)
+    }
+
+    fn warmup(&self, service: &str) -> u64 {
+        self.warmup_ms.and_then(|w| w.get(service)).copied().unwrap_or(0)
+    }
+}
+
+pub fn check(trace: &Trace) -> Vec<Violation> {
+    let Some(healed) = healed_at(trace) else { return Vec::new() };
+    let conditions = Conditions::of(trace);
+    sessions(trace)
+        .iter()
+        .filter(|s| s.attempt_ms() > healed)
+        .filter(|s| conditions.max_latency(s.host, GATEWAY) <= HEALTHY_LATENCY_MS)
+        .flat_map(|session| check_session(session, healed))
+        .collect()
+}
+
+/// When every fault had healed and every service was up and warm, or `None` if that never
+/// happened within the trace.
+pub fn healed_at(trace: &Trace) -> Option<u64> {
+    let conditions = Conditions::of(trace);
+    if [AUTH, IDGEN].iter().any(|dependency| conditions.max_latency(GATEWAY, dependency) > HEALTHY_LATENCY_MS)
+    {
+        return None;
+    }
+    let mut started: BTreeMap<&str, Option<u64>> = SERVICES.iter().map(|&s| (s, None)).collect();
+    let mut faulted_links = BTreeSet::new();
+    let mut last_fault = 0;
+    for record in &trace.records {
+        let host = record.host.as_str();
+        match &record.event {
+            Event::ServiceStarted { .. } => {
+                started.insert(host, Some(record.at_ms));
+            }
+            Event::ServiceFailed { .. } => {
+                started.insert(host, None);
+            }
+            Event::Fault { fault } => {
+                last_fault = record.at_ms;
+                match fault {
+                    Fault::Crash { host } => {
+                        started.insert(host, None);
+                    }
+                    // The start that follows is recorded as the new incarnation's.
+                    Fault::Bounce { .. } => {}
+                    Fault::Partition { a, b } | Fault::Hold { a, b } => {
+                        faulted_links.insert(link(a, b));
+                    }
+                    Fault::Repair { a, b } | Fault::Release { a, b } => {
+                        faulted_links.remove(&link(a, b));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !faulted_links.is_empty() {
+        return None;
+    }
+    let ready: Option<Vec<u64>> =
+        started.iter().map(|(name, start)| start.map(|at| at + conditions.warmup(name))).collect();
+    ready?.into_iter().chain([last_fault]).max()
+}
+
+fn link<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// How a connection attempt turned out.
+enum Attempt<'t> {
+    /// Established, or its token refused: the gateway answered.
+    Answered(u64),
+    /// Anything else that ended the attempt.
+    Failed(&'t Record),
+}
+
+fn check_session(session: &Session<'_>, healed: u64) -> Vec<Violation> {
+    let start = session.attempt_ms();
+    let since = format!("started at {start} ms, after everything had healed at {healed} ms,");
+    let attempt = session.records.iter().find_map(|record| match &record.event {
+        Event::Received { frame: ServerFrame::ConnectionEstablished { .. }, .. } => {
+            Some(Attempt::Answered(record.at_ms))
+        }
+        Event::Received { frame: ServerFrame::Error(error), .. }
+            if matches!(error.code, ErrorCode::AuthFailed | ErrorCode::TokenExpired) =>
+        {
+            Some(Attempt::Answered(record.at_ms))
+        }
+        Event::Received { frame: ServerFrame::Error(_), .. }
+        | Event::ConnectFailed { .. }
+        | Event::Closed { .. }
+        | Event::Lost { .. }
+        | Event::TimedOut { .. } => Some(Attempt::Failed(record)),
+        Event::Handshake { status, .. } if *status != 101 => Some(Attempt::Failed(record)),
+        _ => None,
+    });
+    let problem = match attempt {
+        Some(Attempt::Answered(at)) if at - start <= CONNECT_BOUND_MS => {
+            return session.sent().filter_map(|sent| check_message(session, sent)).collect();
+        }
+        Some(Attempt::Answered(at)) => {
+            format!(
+                "{since} but was answered only at {at} ms, {} ms later; the bound is {CONNECT_BOUND_MS} ms",
+                at - start
+            )
+        }
+        Some(Attempt::Failed(record)) => format!(
+            "{since} but instead of connecting within {CONNECT_BOUND_MS} ms: {} at {} ms",
+            timeline::describe(record),
+            record.at_ms
+        ),
+        None => format!("{since} but was never established nor its token refused"),
+    };
+    vec![session.violation(NAME, start, problem)]
+}
+
+/// What is wrong with how long `sent` took to be answered, if anything.
+fn check_message(session: &Session<'_>, sent: Sent<'_>) -> Option<Violation> {
+    let about = |frame: &ServerFrame| match frame {
+        ServerFrame::AgentCompleted(event) => event.message_id == sent.message_id,
+        ServerFrame::Error(error) => error.message_id.as_deref() == Some(sent.message_id),
+        _ => false,
+    };
+    let answer = session.records.iter().copied().find(|record| {
+        record.at_ms >= sent.at_ms && matches!(&record.event, Event::Received { frame, .. } if about(frame))
+    });
+    // An error that closes the session is an end, not an answer.
+    let answered_in_time = |record: &Record| {
+        let closing = matches!(
+            &record.event,
+            Event::Received { frame: ServerFrame::Error(error), .. } if error.code.close_code().is_some()
+        );
+        !closing && record.at_ms - sent.at_ms <= MESSAGE_BOUND_MS
+    };
+    let instead = match answer {
+        Some(record) if answered_in_time(record) => return None,
+        Some(record) => Some(record),
+        None => session.end_after(sent.at_ms),
+    };
+    let what = instead.map_or_else(
+        || "nothing more happened in the session".to_owned(),
+        |record| format!("{} at {} ms", timeline::describe(record), record.at_ms),
+    );
+    let problem = format!(
+        "{}, sent at {} ms in a session started after the heal, was not completed within {MESSAGE_BOUND_MS} ms: {what}",
+        sent.message_id, sent.at_ms
+    );
+    Some(session.violation(NAME, sent.at_ms, problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::sim::scenario::TokenKind;
+
+    /// idgen bounced at 100 ms: the run has healed from 100 ms on.
+    fn bounced() -> TraceBuilder {
+        TraceBuilder::new()
+            .at(100)
+            .fault(Fault::Bounce { host: IDGEN.to_owned() })
+            .at(100)
+            .record(IDGEN, Event::ServiceStarted { incarnation: 2 })
+    }
+
+    fn messages(trace: &Trace) -> Vec<String> {
+        check(trace).into_iter().map(|v| v.message).collect()
+    }
+
+    #[test]
+    fn sessions_after_the_heal_that_connect_and_complete_in_time_pass() {
+        let trace = bounced()
+            .client(0, "alice")
+            .at(200)
+            .established(0, 1, &context("a1", "alice"))
+            .message(0, 1, 0, "hello")
+            .closed_by_client(0, 1)
+            .client_with(1, "mallory", TokenKind::Malformed)
+            .refused(1, 1, crate::protocol::ErrorCode::AuthFailed)
+            .build();
+        assert_eq!(healed_at(&trace), Some(100));
+        assert_eq!(messages(&trace), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_1013_after_the_heal_is_caught() {
+        let trace = bounced()
+            .client(0, "alice")
+            .at(200)
+            .upgraded(0, 1)
+            .at(5200)
+            .refused(0, 2, crate::protocol::ErrorCode::IdgenUnavailable)
+            .build();
+        let found = check(&trace);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].client, found[0].session, found[0].at_ms), (Some(0), Some(1), Some(200)));
+        assert_eq!(
+            found[0].message,
+            "session c0#1: started at 200 ms, after everything had healed at 100 ms, but was never established \
+             nor its token refused"
+        );
+        assert!(found[1].message.ends_with(
+            "but instead of connecting within 3000 ms: c0#2 got error IDGEN_UNAVAILABLE: refused at 5202 ms"
+        ));
+    }
+
+    #[test]
+    fn a_message_answered_too_late_after_the_heal_is_caught() {
+        let mut builder = bounced().client(0, "alice").at(200).established(0, 1, &context("a1", "alice"));
+        let frames = builder.agent_frames(0, 1, 0, "slow");
+        let builder = builder.at(300).sent(0, 1, 0, "slow").at(1500);
+        let trace = frames.into_iter().fold(builder, |b, f| b.received(0, 1, f)).build();
+        assert_eq!(
+            messages(&trace),
+            [
+                "session c0#1: c0-m0, sent at 300 ms in a session started after the heal, was not completed within \
+              1000 ms: c0#1 got AgentCompleted for c0-m0 (seq 5, ctx ctx_a1_1_0000000a) at 1504 ms"
+            ]
+        );
+    }
+
+    #[test]
+    fn sessions_before_the_heal_or_behind_a_slow_link_owe_nothing() {
+        let refused_at = |at| {
+            TraceBuilder::new()
+                .client(0, "alice")
+                .at(at)
+                .refused(0, 1, crate::protocol::ErrorCode::IdgenUnavailable)
+                .fault(Fault::Bounce { host: IDGEN.to_owned() })
+                .record(IDGEN, Event::ServiceStarted { incarnation: 2 })
+                .build()
+        };
+        assert_eq!(check(&refused_at(50)), []);
+
+        let mut slow_auth = bounced()
+            .client(0, "alice")
+            .at(200)
+            .refused(0, 1, crate::protocol::ErrorCode::AuthUnavailable)
+            .build();
+        slow_auth.records[0].event = Event::Conditions {
+            latency_ms: (1, 10),
+            links: vec![LinkLatency { a: AUTH.into(), b: GATEWAY.into(), latency_ms: (100, 900) }],
+            warmup_ms: BTreeMap::new(),
+        };
+        assert_eq!(healed_at(&slow_auth), None);
+        assert_eq!(check(&slow_auth), []);
+    }
+
+    #[test]
+    fn the_heal_waits_for_repairs_restarts_and_warm_ups() {
+        let partitioned =
+            TraceBuilder::new().at(10).fault(Fault::Partition { a: GATEWAY.into(), b: AUTH.into() });
+        assert_eq!(healed_at(&partitioned.build()), None);
+        let repaired = TraceBuilder::new()
+            .at(10)
+            .fault(Fault::Partition { a: GATEWAY.into(), b: AUTH.into() })
+            .at(400)
+            .fault(Fault::Repair { a: AUTH.into(), b: GATEWAY.into() });
+        assert_eq!(healed_at(&repaired.build()), Some(400));
+        let crashed = TraceBuilder::new().at(10).fault(Fault::Crash { host: AUTH.into() });
+        assert_eq!(healed_at(&crashed.build()), None);
+
+        let mut warming = bounced().build();
+        warming.records[0].event = Event::Conditions {
+            latency_ms: (1, 10),
+            links: Vec::new(),
+            warmup_ms: BTreeMap::from([(IDGEN.to_owned(), 700)]),
+        };
+        assert_eq!(healed_at(&warming), Some(800));
+    }
+}

@@ -1,0 +1,137 @@
+//! The checkers (DESIGN.md §2 "Checkers"): what must hold of every run, each a function that says
+//! which invariant broke, in which session, about which message, at which simulated millisecond.
+//!
+//! Six read one trace and nothing else ([`TRACE_CHECKERS`], which [`crate::sim::check()`] applies):
+//! 1. [`context_identity`]: every frame of a session carries the context of its
+//!    `connection_established`, and that context passes the gateway's own strict validation.
+//! 2. [`isolation`]: no session receives another user's context or identifiers, nor frames or
+//!    results for another session's messages.
+//! 3. [`completion`]: every message gets one ordered event sequence ending in `agent_completed`
+//!    with the agent's result, or one error, or the session ends first; request ids and `seq`
+//!    rise; nothing twice, nothing unasked.
+//! 4. [`unique_ids`]: no identifier is issued to two sessions, restarts included.
+//! 5. [`clear_errors`]: every server close has a documented code after the error that calls for
+//!    it; never 1011; bad tokens are refused as what they are.
+//! 6. [`liveness`]: once every fault has healed, sessions connect within 3 s and messages complete
+//!    within 1 s (the module says why).
+//!
+//! Two run the scenario again, so they cost extra runs and [`verify`] runs them only when asked:
+//! 7. [`environment`]: dev, staging and Cloud Run give the same trace.
+//! 8. [`determinism`]: a second run gives the same trace.
+
+pub mod clear_errors;
+pub mod completion;
+pub mod context_identity;
+pub mod determinism;
+mod difference;
+pub mod environment;
+pub mod isolation;
+pub mod liveness;
+mod sessions;
+pub mod unique_ids;
+
+#[cfg(test)]
+mod end_to_end;
+#[cfg(test)]
+mod testing;
+
+use std::collections::BTreeMap;
+use std::num::NonZero;
+use std::ops::Range;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+
+use crate::sim::{self, Checker, Outcome, Scenario, Violation};
+
+/// The checkers that read one trace, by name.
+pub const TRACE_CHECKERS: &[(&str, Checker)] = &[
+    (context_identity::NAME, context_identity::check),
+    (isolation::NAME, isolation::check),
+    (completion::NAME, completion::check),
+    (unique_ids::NAME, unique_ids::check),
+    (clear_errors::NAME, clear_errors::check),
+    (liveness::NAME, liveness::check),
+];
+
+/// Which of the checkers that rerun the scenario [`verify`] applies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Run it under dev, staging and Cloud Run and compare (three more runs).
+    pub environments: bool,
+    /// Run it again and compare (one more run).
+    pub determinism: bool,
+}
+
+impl Options {
+    /// The trace checkers only: one run.
+    pub const TRACE_ONLY: Options = Options { environments: false, determinism: false };
+    /// All eight checkers.
+    pub const ALL: Options = Options { environments: true, determinism: true };
+}
+
+/// One scenario's run and everything found wrong with it.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    /// The names of the checkers applied.
+    pub checkers: Vec<&'static str>,
+    /// A failed run first, then each checker's findings in the order of `checkers`.
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// Runs `scenario` and applies the trace checkers, then those `options` asks for. The entry point
+/// for runners and fuzzers.
+pub fn verify(scenario: &Scenario, options: Options) -> Report {
+    let outcome = sim::run(scenario);
+    let mut violations = sim::check(&outcome);
+    let mut checkers: Vec<&'static str> = TRACE_CHECKERS.iter().map(|(name, _)| *name).collect();
+    if options.environments {
+        checkers.push(environment::NAME);
+        violations.extend(environment::check(scenario));
+    }
+    if options.determinism {
+        checkers.push(determinism::NAME);
+        violations.extend(determinism::check(scenario, &outcome.trace));
+    }
+    Report { outcome, checkers, violations }
+}
+
+/// Verifies the scenario `draw` gives for each seed in `seeds`, with the options it gives, spread
+/// over the machine's cores. Returns the violations by seed, leaving out seeds without any. Runs
+/// are independent and deterministic, so the threads change only how long a sweep takes.
+pub fn verify_many(
+    seeds: Range<u64>,
+    draw: impl Fn(u64) -> (Scenario, Options) + Sync,
+) -> BTreeMap<u64, Vec<Violation>> {
+    let next = AtomicU64::new(seeds.start);
+    let found = Mutex::new(BTreeMap::new());
+    let threads = thread::available_parallelism().map_or(1, NonZero::get);
+    thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed >= seeds.end {
+                        break;
+                    }
+                    let (scenario, options) = draw(seed);
+                    let violations = verify(&scenario, options).violations;
+                    if !violations.is_empty() {
+                        found
+                            .lock()
+                            .expect("sweep threads do not panic holding the lock")
+                            .insert(seed, violations);
+                    }
+                }
+            });
+        }
+    });
+    found.into_inner().expect("sweep threads do not panic holding the lock")
+}

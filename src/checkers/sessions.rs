@@ -1,0 +1,209 @@
+//! The trace regrouped by session, the unit every per-session checker reasons about: a client's
+//! connection attempt and everything recorded about it, with the user and token of its client.
+
+use std::collections::BTreeMap;
+
+use crate::context::SessionContext;
+use crate::protocol::{EventKind, ServerFrame};
+use crate::sim::Violation;
+use crate::sim::scenario::TokenKind;
+use crate::sim::trace::{Event, Record, Trace};
+
+/// One connection attempt of one client.
+#[derive(Clone, Debug)]
+pub struct Session<'t> {
+    pub client: usize,
+    /// The attempt's number among its client's, from 1.
+    pub number: u32,
+    /// The client host it ran on.
+    pub host: &'t str,
+    /// The user and token of its client, unless the trace lacks the client's start (hand-made
+    /// traces may).
+    pub user: Option<&'t str>,
+    pub token: Option<TokenKind>,
+    /// Every record naming this session, in trace order.
+    pub records: Vec<&'t Record>,
+}
+
+/// A user message as the session sent it.
+#[derive(Clone, Copy, Debug)]
+pub struct Sent<'t> {
+    pub at_ms: u64,
+    pub message_id: &'t str,
+    pub content: &'t str,
+}
+
+impl<'t> Session<'t> {
+    /// `c2#1`, as the timeline names it.
+    pub fn name(&self) -> String {
+        format!("c{}#{}", self.client, self.number)
+    }
+
+    /// The session's name with its user, for naming another session in a message.
+    pub fn name_and_user(&self) -> String {
+        match self.user {
+            Some(user) => format!("{} (user {user})", self.name()),
+            None => self.name(),
+        }
+    }
+
+    /// When the client started the attempt.
+    pub fn attempt_ms(&self) -> u64 {
+        self.records.first().map_or(0, |record| record.at_ms)
+    }
+
+    /// The first `connection_established` and when it arrived.
+    pub fn established(&self) -> Option<(u64, &'t SessionContext)> {
+        self.frames().find_map(|(at_ms, frame)| match frame {
+            ServerFrame::ConnectionEstablished { context } => Some((at_ms, context)),
+            _ => None,
+        })
+    }
+
+    /// Every frame the session received, with its time.
+    pub fn frames(&self) -> impl Iterator<Item = (u64, &'t ServerFrame)> + '_ {
+        self.records.iter().filter_map(|record| match &record.event {
+            Event::Received { frame, .. } => Some((record.at_ms, frame)),
+            _ => None,
+        })
+    }
+
+    /// Every user message the session sent, in order.
+    pub fn sent(&self) -> impl Iterator<Item = Sent<'t>> + '_ {
+        self.records.iter().filter_map(|record| match &record.event {
+            Event::Sent { message_id, content, .. } => {
+                Some(Sent { at_ms: record.at_ms, message_id, content })
+            }
+            _ => None,
+        })
+    }
+
+    /// The first record after `from_ms` that ends the session: a close by either side, a lost
+    /// connection, a wait that ran out, or a failed connect.
+    pub fn end_after(&self, from_ms: u64) -> Option<&'t Record> {
+        self.records.iter().copied().find(|record| record.at_ms >= from_ms && ends_session(&record.event))
+    }
+
+    /// A violation of `checker` in this session at `at_ms`; `what` reads on from the session's name.
+    pub fn violation(&self, checker: &str, at_ms: u64, what: impl std::fmt::Display) -> Violation {
+        Violation {
+            checker: checker.to_owned(),
+            at_ms: Some(at_ms),
+            client: Some(self.client),
+            session: Some(self.number),
+            message: format!("session {}: {what}", self.name()),
+        }
+    }
+}
+
+fn ends_session(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::Closed { .. } | Event::Lost { .. } | Event::TimedOut { .. } | Event::ConnectFailed { .. }
+    )
+}
+
+/// The client and session an event is about, if it is about one.
+pub fn session_of(event: &Event) -> Option<(usize, u32)> {
+    match *event {
+        Event::ConnectAttempt { client, session }
+        | Event::ConnectFailed { client, session, .. }
+        | Event::Handshake { client, session, .. }
+        | Event::Sent { client, session, .. }
+        | Event::Received { client, session, .. }
+        | Event::Unparsed { client, session, .. }
+        | Event::Closed { client, session, .. }
+        | Event::Lost { client, session, .. }
+        | Event::TimedOut { client, session, .. } => Some((client, session)),
+        _ => None,
+    }
+}
+
+/// Every session of the trace, in the order their first records appear.
+pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
+    let mut clients = BTreeMap::new();
+    let mut order = Vec::new();
+    let mut by_key: BTreeMap<(usize, u32), Session<'_>> = BTreeMap::new();
+    for record in &trace.records {
+        if let Event::ClientStarted { client, user, token, .. } = &record.event {
+            clients.insert(*client, (user.as_str(), *token));
+        }
+        let Some(key) = session_of(&record.event) else { continue };
+        let session = by_key.entry(key).or_insert_with(|| {
+            order.push(key);
+            let (user, token) = clients.get(&key.0).copied().unzip();
+            Session { client: key.0, number: key.1, host: &record.host, user, token, records: Vec::new() }
+        });
+        session.records.push(record);
+    }
+    order.into_iter().filter_map(|key| by_key.remove(&key)).collect()
+}
+
+/// A frame's `type`, as it appears on the wire.
+pub fn frame_type(frame: &ServerFrame) -> &'static str {
+    match frame {
+        ServerFrame::ConnectionEstablished { .. } => "connection_established",
+        ServerFrame::Pong { .. } => "pong",
+        ServerFrame::Error(_) => "error",
+        _ => frame.as_event().map_or("event", |(kind, _)| event_type(kind)),
+    }
+}
+
+/// The `type` of the frame that carries an agent step.
+pub fn event_type(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::AgentStarted => "agent_started",
+        EventKind::AgentThinking => "agent_thinking",
+        EventKind::ToolExecuting => "tool_executing",
+        EventKind::ToolCompleted => "tool_completed",
+        EventKind::AgentCompleted => "agent_completed",
+    }
+}
+
+/// The message a frame is about, if it names one.
+pub fn message_of(frame: &ServerFrame) -> Option<&str> {
+    match frame {
+        ServerFrame::Error(error) => error.message_id.as_deref(),
+        _ => frame.as_event().map(|(_, event)| event.message_id.as_str()),
+    }
+}
+
+/// `agent_completed for c2-m3`, or `error AUTH_FAILED`: a frame as a person names it.
+pub fn describe(frame: &ServerFrame) -> String {
+    let kind = match frame {
+        ServerFrame::Error(error) => format!("error {}", error.code.as_str()),
+        _ => frame_type(frame).to_owned(),
+    };
+    match message_of(frame) {
+        Some(message_id) => format!("{kind} for {message_id}"),
+        None => kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkers::testing::{TraceBuilder, context};
+
+    #[test]
+    fn sessions_collect_their_records_and_their_clients_user() {
+        let alice = context("a1", "alice");
+        let trace = TraceBuilder::new()
+            .client(0, "alice")
+            .established(0, 1, &alice)
+            .message(0, 1, 0, "hello there")
+            .closed_by_client(0, 1)
+            .client(1, "bob")
+            .failed_connect(1, 1)
+            .build();
+        let sessions = sessions(&trace);
+        let names: Vec<_> = sessions.iter().map(Session::name_and_user).collect();
+        assert_eq!(names, ["c0#1 (user alice)", "c1#1 (user bob)"]);
+        let first = &sessions[0];
+        assert_eq!(first.established().map(|(_, c)| c), Some(&alice));
+        assert_eq!(first.sent().map(|s| s.message_id).collect::<Vec<_>>(), ["c0-m0"]);
+        assert_eq!(first.frames().count(), 6);
+        assert!(first.end_after(0).is_some());
+        assert_eq!(describe(first.frames().last().unwrap().1), "agent_completed for c0-m0");
+    }
+}

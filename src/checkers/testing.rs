@@ -1,0 +1,193 @@
+//! Hand-made traces for the checkers' tests: a builder that writes what the simulator would record
+//! for healthy sessions, so that each test only spells out the one thing it breaks.
+
+use std::collections::BTreeMap;
+
+use crate::context::SessionContext;
+use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, EventFrame, EventKind, ServerFrame};
+use crate::services::gateway::result_for;
+use crate::sim::client::message_id;
+use crate::sim::scenario::{SERVICES, TokenKind};
+use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, Trace};
+
+/// A well-formed context for `user`; `tag` (lowercase hex) tells contexts apart.
+pub fn context(tag: &str, user: &str) -> SessionContext {
+    SessionContext {
+        context_id: format!("ctx_{tag}_1_0000000a"),
+        user_id: user.to_owned(),
+        thread_id: format!("thread_{tag}_2_0000000b"),
+        run_id: format!("run_{tag}_3_0000000c"),
+        websocket_client_id: format!("ws_{tag}_4_0000000d"),
+    }
+}
+
+/// Where a session's agent is: its context, the last `seq` and the last request number.
+#[derive(Clone, Debug, Default)]
+struct SessionState {
+    context: Option<SessionContext>,
+    seq: u64,
+    requests: u64,
+}
+
+/// Writes records one simulated millisecond apart, unless told the time with [`TraceBuilder::at`].
+#[derive(Debug, Default)]
+pub struct TraceBuilder {
+    now: u64,
+    records: Vec<Record>,
+    sessions: BTreeMap<(usize, u32), SessionState>,
+}
+
+impl TraceBuilder {
+    /// A run whose three services start at 0 ms on a network of 1..=10 ms links.
+    pub fn new() -> TraceBuilder {
+        let conditions = Event::Conditions {
+            latency_ms: (1, 10),
+            links: Vec::new(),
+            warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
+        };
+        let builder = TraceBuilder::default().record(SIM_HOST, conditions);
+        SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))
+    }
+
+    /// Moves the clock to `at_ms`; later records follow it.
+    pub fn at(mut self, at_ms: u64) -> TraceBuilder {
+        self.now = at_ms;
+        self
+    }
+
+    /// Appends `event` on `host` at the current time, then moves the clock on by 1 ms.
+    pub fn record(mut self, host: &str, event: Event) -> TraceBuilder {
+        self.records.push(Record { at_ms: self.now, host: host.to_owned(), event });
+        self.now += 1;
+        self
+    }
+
+    pub fn fault(self, fault: Fault) -> TraceBuilder {
+        self.record(SIM_HOST, Event::Fault { fault })
+    }
+
+    /// A client with a valid token.
+    pub fn client(self, client: usize, user: &str) -> TraceBuilder {
+        self.client_with(client, user, TokenKind::default())
+    }
+
+    pub fn client_with(self, client: usize, user: &str, token: TokenKind) -> TraceBuilder {
+        let event = Event::ClientStarted { client, user: user.to_owned(), token, token_exp: None };
+        self.record("client-0", event)
+    }
+
+    /// A connection attempt up to the upgrade.
+    pub fn upgraded(self, client: usize, session: u32) -> TraceBuilder {
+        self.record("client-0", Event::ConnectAttempt { client, session })
+            .record("client-0", Event::Handshake { client, session, status: 101, body: None })
+    }
+
+    /// One client per context, in order, each with one session established with it.
+    pub fn sessions(contexts: &[&SessionContext]) -> TraceBuilder {
+        let clients = contexts.iter().enumerate();
+        let builder =
+            clients.clone().fold(TraceBuilder::new(), |b, (client, c)| b.client(client, &c.user_id));
+        clients.fold(builder, |b, (client, context)| b.established(client, 1, context))
+    }
+
+    /// A connection attempt that ends in `connection_established` with `context`.
+    pub fn established(mut self, client: usize, session: u32, context: &SessionContext) -> TraceBuilder {
+        self.sessions.entry((client, session)).or_default().context = Some(context.clone());
+        let frame = ServerFrame::ConnectionEstablished { context: context.clone() };
+        self.upgraded(client, session).received(client, session, frame)
+    }
+
+    /// A connection attempt the gateway refuses with `code` and the close it calls for.
+    pub fn refused(self, client: usize, session: u32, code: ErrorCode) -> TraceBuilder {
+        let close = code.close_code().map(CloseCode::as_u16);
+        let error = ServerFrame::Error(ErrorFrame::new(code, "refused"));
+        self.upgraded(client, session)
+            .received(client, session, error)
+            .closed_by_server(client, session, close)
+    }
+
+    /// A connection attempt that never reaches the gateway.
+    pub fn failed_connect(self, client: usize, session: u32) -> TraceBuilder {
+        self.record("client-0", Event::ConnectAttempt { client, session }).record(
+            "client-0",
+            Event::ConnectFailed { client, session, reason: "connect: ConnectionRefused".to_owned() },
+        )
+    }
+
+    /// The client's `index`th message, sent in `session`.
+    pub fn sent(self, client: usize, session: u32, index: u32, content: &str) -> TraceBuilder {
+        let event = Event::Sent {
+            client,
+            session,
+            message: index,
+            message_id: message_id(client, index),
+            content: content.to_owned(),
+        };
+        self.record("client-0", event)
+    }
+
+    /// The five frames the agent sends for a message, as the gateway numbers them next.
+    pub fn agent_frames(
+        &mut self,
+        client: usize,
+        session: u32,
+        index: u32,
+        content: &str,
+    ) -> Vec<ServerFrame> {
+        let state = self.sessions.entry((client, session)).or_default();
+        let context = state.context.clone().expect("the session is established");
+        state.requests += 1;
+        let request_id = context.request_id(state.requests);
+        let result = serde_json::json!({"result": result_for(content)});
+        EventKind::SEQUENCE
+            .into_iter()
+            .map(|kind| {
+                state.seq += 1;
+                let data =
+                    if kind == EventKind::AgentCompleted { result.clone() } else { serde_json::json!({}) };
+                let frame = EventFrame {
+                    context: context.clone(),
+                    message_id: message_id(client, index),
+                    request_id: request_id.clone(),
+                    seq: state.seq,
+                    data,
+                };
+                ServerFrame::event(kind, frame)
+            })
+            .collect()
+    }
+
+    /// A message sent and fully answered.
+    pub fn message(mut self, client: usize, session: u32, index: u32, content: &str) -> TraceBuilder {
+        let frames = self.agent_frames(client, session, index, content);
+        let sent = self.sent(client, session, index, content);
+        frames.into_iter().fold(sent, |b, frame| b.received(client, session, frame))
+    }
+
+    pub fn received(self, client: usize, session: u32, frame: ServerFrame) -> TraceBuilder {
+        self.record("client-0", Event::Received { client, session, frame })
+    }
+
+    /// The client closes with 1000 and the server answers in kind.
+    pub fn closed_by_client(self, client: usize, session: u32) -> TraceBuilder {
+        let normal = Some(CloseCode::Normal.as_u16());
+        let event = Event::Closed { client, session, by: Side::Client, code: normal, reason: String::new() };
+        self.record("client-0", event).closed_by_server(client, session, normal)
+    }
+
+    pub fn closed_by_server(self, client: usize, session: u32, code: Option<u16>) -> TraceBuilder {
+        let reason = String::new();
+        self.record("client-0", Event::Closed { client, session, by: Side::Server, code, reason })
+    }
+
+    pub fn build(self) -> Trace {
+        Trace { records: self.records }
+    }
+}
+
+/// Reads a golden trace from `fixtures/traces/`.
+pub fn golden(name: &str) -> Trace {
+    let path = format!("{}/fixtures/traces/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    Trace::from_jsonl(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+}
