@@ -114,10 +114,11 @@ fn arrow(ms: u64, event: &Event) -> String {
         }
         Event::Received { frame, .. } => format!("G-->>C: {ms} ms {}", frame_text(frame)),
         Event::Unparsed { error, .. } => format!("G-->>C: {ms} ms unreadable frame: {error}"),
-        Event::Closed { by: Side::Server, code, reason, .. } => {
-            format!("G-->>C: {ms} ms close {code:?} {reason}")
+        Event::Closed { by, code, reason, .. } => {
+            let arrow = if *by == Side::Server { "G-->>C" } else { "C->>G" };
+            let code = code.map_or_else(|| "without a code".to_owned(), |code| code.to_string());
+            format!("{arrow}: {ms} ms close {code} {reason}")
         }
-        Event::Closed { code, reason, .. } => format!("C->>G: {ms} ms close {code:?} {reason}"),
         Event::Lost { reason, .. } => format!("Note over C,G: {ms} ms connection lost: {reason}"),
         Event::TimedOut { waiting_for, .. } => {
             format!("Note over C: {ms} ms timed out waiting for {waiting_for:?}")

@@ -49,6 +49,7 @@ fn a_session_is_drawn_with_its_frames_faults_and_violation() {
     assert!(diagram.contains("connection_established"), "{diagram}");
     assert!(diagram.contains("Note over I:") && diagram.contains("fault: bounce idgen"), "{diagram}");
     assert!(diagram.contains("error INTERNAL"), "{diagram}");
+    assert!(diagram.contains("ms close 1011 "), "{diagram}");
     assert!(diagram.contains("VIOLATION [clear_errors]"), "{diagram}");
 }
 
