@@ -3,6 +3,7 @@
 use gatesim::protocol::{ClientFrame, ClientMessage};
 use gatesim::services::gateway::result_for;
 use proptest::prelude::*;
+use proptest::test_runner::Config;
 
 /// JSON-ish text: a mix of structure, keys the gateway knows and arbitrary characters.
 fn jsonish() -> impl Strategy<Value = String> {
@@ -23,6 +24,8 @@ fn jsonish() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    #![proptest_config(crate::config("fixtures/proptest-regressions/frames.txt", Config::default().cases))]
+
     #[test]
     fn any_text_parses_or_is_refused_with_a_reason(text in jsonish()) {
         match ClientFrame::parse(&text) {

@@ -174,7 +174,7 @@ async fn refusal_of(payload: Vec<u8>) -> (Vec<ErrorCode>, Option<u16>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(crate::config("fixtures/proptest-regressions/hostile_input.txt", 96))]
 
     #[test]
     fn every_hostile_frame_gets_one_error_and_the_session_stays_open(frame in hostile()) {

@@ -3,6 +3,7 @@
 use gatesim::context::{SessionContext, SessionIds, is_placeholder};
 use gatesim::ids::{Id, IdKind};
 use proptest::prelude::*;
+use proptest::test_runner::Config;
 
 fn kind() -> impl Strategy<Value = IdKind> {
     prop::sample::select(IdKind::ALL.to_vec())
@@ -18,6 +19,8 @@ fn issued(kind: IdKind) -> impl Strategy<Value = Id> {
 }
 
 proptest! {
+    #![proptest_config(crate::config("fixtures/proptest-regressions/identifiers.txt", Config::default().cases))]
+
     #[test]
     fn every_issuable_id_round_trips_through_text(id in kind().prop_flat_map(issued)) {
         prop_assert_eq!(Id::parse(id.kind, &id.to_string()), Some(id));

@@ -8,7 +8,7 @@ use gatesim::checkers::{Options, verify};
 use gatesim::services::gateway::Mode;
 use gatesim::sim::Violation;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 
 use crate::strategies::{Case, case};
 
@@ -33,14 +33,7 @@ fn explain(case: &Case, mode: Mode, violations: &[Violation]) -> String {
 
 #[test]
 fn every_checker_holds_in_fixed_mode() {
-    let config = Config {
-        cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "fixtures/proptest-regressions/scenarios.txt",
-        ))),
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
+    let mut runner = TestRunner::new(crate::config("fixtures/proptest-regressions/scenarios.txt", cases()));
     let result = runner.run(&case(), |case| {
         let found = violations(&case, Mode::Fixed);
         prop_assert!(found.is_empty(), "{}", explain(&case, Mode::Fixed, &found));
