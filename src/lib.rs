@@ -15,8 +15,10 @@
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
 //! - [`sim`]: the deterministic simulator: scenarios, simulated hosts and clients, faults, traces.
-//! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`, `scenario`, `replay`).
+//! - [`bench`]: the simulator's speed, measured beside real TCP and the raw work.
+//! - [`cli`]: the `gatesim` command (`serve`, `token`, `soak`, `scenario`, `replay`, `bench`).
 
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod context;
