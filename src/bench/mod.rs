@@ -24,6 +24,9 @@ use serde::Serialize;
 use crate::sim::Scenario;
 pub use report::{Samples, Targets};
 
+/// Ticks the idle measurement runs: a few standard runs' worth.
+const IDLE_TICKS: u64 = 10_000;
+
 /// How much to measure.
 #[derive(Clone, Debug)]
 pub struct BenchConfig {
@@ -69,6 +72,8 @@ pub struct Detail {
     pub standard_wall_ms: Samples,
     /// Simulated time of one standard simulation, in ms.
     pub standard_simulated_ms: Samples,
+    /// Wall time of one tick in which nothing happens, with the standard scenario's hosts, in µs.
+    pub idle_tick_us: Samples,
     /// Wall time of the standard workload on loopback, in ms.
     pub real_wall_ms: Samples,
     /// Wall time of the standard workload's raw work, in ms.
@@ -90,6 +95,11 @@ pub fn run(config: &BenchConfig, progress: impl Fn(&str)) -> anyhow::Result<Benc
         detail.sim_to_wall.push(standard.simulated.as_secs_f64() / wall);
         detail.standard_wall_ms.push(wall * 1000.0 / runs as f64);
         detail.standard_simulated_ms.push(standard.simulated.as_secs_f64() * 1000.0 / runs as f64);
+    }
+    for repetition in 1..=repetitions {
+        progress(&format!("idle ticks ({repetition}/{repetitions})"));
+        let tick = simulated::idle_tick(IDLE_TICKS)?;
+        detail.idle_tick_us.push(tick.as_secs_f64() * 1e6);
     }
     let scenario = Scenario::standard(0);
     for repetition in 1..=repetitions {

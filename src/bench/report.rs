@@ -86,6 +86,13 @@ impl fmt::Display for BenchReport {
             d.real_wall_ms.median(),
             d.raw_wall_ms.median(),
         )?;
+        let idle_ms = d.idle_tick_us.median() * d.standard_simulated_ms.median() / 1000.0;
+        writeln!(
+            f,
+            "  an idle 1 ms tick costs {:.2} µs ({}), so ticking alone takes {idle_ms:.2} ms of each run",
+            d.idle_tick_us.median(),
+            spread(&d.idle_tick_us),
+        )?;
         writeln!(f, "{:<34} {:>12} {:>8} {:>10}", "scale: sessions", "wall s", "spread", "peak RSS MB")?;
         for (point, walls) in self.scale.iter().zip(&d.scale_wall_s) {
             let met = point.wall_s <= Targets::SCALE_WALL_S && point.rss_mb <= Targets::SCALE_RSS_MB;

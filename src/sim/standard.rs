@@ -14,6 +14,8 @@ const SCALE_RAMP_MS: u64 = 1000;
 /// open at once.
 const SCALE_THINK_MS: (u64, u64) = (1000, 1500);
 const SCALE_MESSAGES: u32 = 2;
+/// turmoil scans a link's whole queue of messages in flight on every send, so a link carrying
+/// thousands of sessions costs quadratically; four client hosts share the clients' traffic out.
 const SCALE_CLIENT_HOSTS: usize = 4;
 
 impl Scenario {
