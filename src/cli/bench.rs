@@ -15,8 +15,9 @@ pub(super) struct BenchArgs {
     /// Repetitions of each measurement; the report gives medians.
     #[arg(long, default_value_t = 5)]
     repetitions: usize,
-    /// Raw workloads per repetition.
-    #[arg(long, default_value_t = 200)]
+    /// Raw workloads per repetition: enough for a repetition to last a fraction of a second, so
+    /// that one preemption on a busy machine does not decide the figure.
+    #[arg(long, default_value_t = 1000)]
     raw_runs: u32,
     /// Concurrent sessions for the scale measurement, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000")]
