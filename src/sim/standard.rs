@@ -31,9 +31,9 @@ impl Scenario {
         scenario
     }
 
-    /// `sessions` clients on one client host, starting over one second, each sending two messages
-    /// a second or so apart, so that all the sessions are open at once; at most ten sessions per
-    /// user. Otherwise as [`Scenario::standard`].
+    /// `sessions` clients on four client hosts, starting over one second, each sending two
+    /// messages a second or so apart, so that all the sessions are open at once; at most ten
+    /// sessions per user. Otherwise as [`Scenario::standard`].
     pub fn sessions(seed: u64, sessions: usize) -> Scenario {
         let users = sessions.div_ceil(SESSIONS_PER_USER).max(1);
         let user = |index: usize| format!("user-{}", index % users);
