@@ -19,9 +19,11 @@
 //!   which runs a scenario and applies them.
 //! - [`fuzz`]: many drawn scenarios in parallel, sharded for CI, summed up with coverage;
 //!   [`explain`]: one session of a run as a sequence diagram.
-//! - [`cli`]: the `gatesim` command (`fuzz`, `explain`, `replay`, `scenario`, `serve`, `token`,
-//!   `soak`).
+//! - [`bench`]: the simulator's speed, measured beside real TCP and the raw work.
+//! - [`cli`]: the `gatesim` command (`fuzz`, `explain`, `replay`, `scenario`, `bench`, `serve`,
+//!   `token`, `soak`).
 
+pub mod bench;
 pub mod checkers;
 pub mod cli;
 pub mod clock;

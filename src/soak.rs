@@ -152,9 +152,9 @@ async fn client(index: usize, url: &str, token: &str, deadline: Instant, counter
     log
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<<TokioNet as Net>::Stream>;
+pub(crate) type Ws = tokio_tungstenite::WebSocketStream<<TokioNet as Net>::Stream>;
 
-async fn connect(url: &str, token: &str) -> Option<Ws> {
+pub(crate) async fn connect(url: &str, token: &str) -> Option<Ws> {
     let mut request = url.into_client_request().ok()?;
     request.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).ok()?);
     let authority = request.uri().authority()?.to_string();
@@ -169,13 +169,13 @@ async fn connect(url: &str, token: &str) -> Option<Ws> {
     tokio::time::timeout(PATIENCE, handshake).await.ok().flatten()
 }
 
-enum Answer {
+pub(crate) enum Answer {
     Completed,
     Error(String),
     Lost,
 }
 
-async fn answer(ws: &mut Ws, id: &str, expected: &AgentResult) -> Answer {
+pub(crate) async fn answer(ws: &mut Ws, id: &str, expected: &AgentResult) -> Answer {
     let wait = async {
         while let Some(frame) = next_frame(ws).await {
             match frame {
@@ -230,7 +230,8 @@ fn percentile_ms(sorted_us: &[u64], q: f64) -> f64 {
     sorted_us[rank - 1] as f64 / 1000.0
 }
 
-fn peak_rss_mb() -> Option<f64> {
+/// Peak resident memory of this process, from VmHWM.
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

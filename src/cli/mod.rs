@@ -1,5 +1,6 @@
 //! The `gatesim` command. Each subcommand lives in its own file; this one parses and dispatches.
 
+mod bench;
 mod explain;
 mod fuzz;
 mod replay;
@@ -42,12 +43,16 @@ enum Command {
     Scenario(scenario::ScenarioArgs),
     /// Run one simulated scenario: its timeline, violations and trace hash.
     Replay(replay::ReplayArgs),
+    /// Measure the simulator: standard runs per second, beside real TCP and the raw work, and at scale.
+    Bench(bench::BenchArgs),
 }
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.command.default_log_level());
+    if let Some(level) = cli.command.default_log_level() {
+        init_logging(level);
+    }
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Token(args) => token::run(args).map(|()| ExitCode::SUCCESS),
@@ -56,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Bench(args) => bench::run_bench(args).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
         Ok(code) => code,
@@ -68,11 +74,16 @@ pub fn main() -> ExitCode {
 
 impl Command {
     /// The real servers report what they do; inside simulations the services' routine logs would
-    /// drown the results (hundreds of refused sessions per seed, by design), so only warnings show.
-    fn default_log_level(&self) -> &'static str {
+    /// drown the results (hundreds of refused sessions per seed, by design), so only warnings show,
+    /// which also leaves turmoil's per-tick INFO spans disabled. The bench installs no subscriber
+    /// at all: it measures the simulator as the tests run it.
+    fn default_log_level(&self) -> Option<&'static str> {
         match self {
-            Command::Serve(_) | Command::Token(_) | Command::Soak(_) => "info",
-            Command::Fuzz(_) | Command::Explain(_) | Command::Scenario(_) | Command::Replay(_) => "warn",
+            Command::Serve(_) | Command::Token(_) | Command::Soak(_) => Some("info"),
+            Command::Fuzz(_) | Command::Explain(_) | Command::Scenario(_) | Command::Replay(_) => {
+                Some("warn")
+            }
+            Command::Bench(_) => None,
         }
     }
 }

@@ -180,7 +180,9 @@ impl Client {
                 other => Refusal::Failed(format!("handshake: {other}")),
             })
         };
-        let failure = match timeout(ms(self.policy.connect_timeout_ms), attempt).await {
+        // Boxed: the handshake's state is large, and a client would otherwise carry it for its
+        // whole life; at ten thousand clients that is tens of megabytes.
+        let failure = match timeout(ms(self.policy.connect_timeout_ms), Box::pin(attempt)).await {
             Ok(Ok((ws, response))) => {
                 self.record(Event::Handshake {
                     client,

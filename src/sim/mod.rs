@@ -3,7 +3,8 @@
 //! everything that varies. Same seed, same trace, in any process on any machine.
 //!
 //! - [`scenario`]: what a run varies, as plain data with documented defaults;
-//!   [`swarm`] draws one from a seed ([`Scenario::from_seed`]).
+//!   [`swarm`] draws one from a seed ([`Scenario::from_seed`]); [`standard`] has the scenarios
+//!   `gatesim bench` measures.
 //! - [`seeds`]: every RNG of a run derived from the root seed, one per purpose.
 //! - [`clock`]: the pinned epoch and each host's skewed wall clock.
 //! - [`net`] and [`chunking`]: the [`crate::net::Net`] seam over `turmoil::net`, with streams
@@ -32,6 +33,7 @@ pub mod net;
 pub mod run;
 pub mod scenario;
 pub mod seeds;
+pub mod standard;
 pub mod swarm;
 pub mod timeline;
 pub mod trace;

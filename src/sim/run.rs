@@ -17,6 +17,11 @@ use super::{clock, hosts, workload};
 /// every retry the gateway made during it arrives at once. Default 64 is far too few for that.
 const TCP_CAPACITY_PER_CLIENT: usize = 32;
 const TCP_CAPACITY_MIN: usize = 256;
+/// Ports hosts connect from. turmoil's default, 49152 to 65535, runs out when thousands of sessions
+/// connect at once: the gateway opens two connections per session (auth, idgen), a port comes
+/// round again while the far end still holds the connection it closed, and turmoil panics ("is
+/// already connected"). Which port a connection gets decides nothing a trace records.
+const EPHEMERAL_PORTS: std::ops::RangeInclusive<u16> = 1024..=65535;
 
 /// What a run gave: its trace, and the error that ended it early, if any.
 #[derive(Clone, Debug)]
@@ -46,7 +51,7 @@ pub fn run(scenario: &Scenario) -> Outcome {
             Some(format!("panic: {message}"))
         }
     };
-    Outcome { trace: recorder.trace(), error }
+    Outcome { trace: recorder.take_trace(), error }
 }
 
 /// The first record of every trace: what the checkers cannot see happen.
@@ -82,6 +87,7 @@ fn builder(scenario: &Scenario) -> Builder {
         .tick_duration(Duration::from_millis(1))
         .simulation_duration(Duration::from_millis(scenario.duration_ms()))
         .tcp_capacity(capacity)
+        .ephemeral_ports(EPHEMERAL_PORTS)
         .min_message_latency(Duration::from_millis(min))
         .max_message_latency(Duration::from_millis(max))
         // Seeded like everything else: varies which host runs first in a tick from seed to seed.

@@ -212,8 +212,11 @@ impl Recorder {
         records.len()
     }
 
-    pub fn trace(&self) -> Trace {
-        Trace { records: self.lock().clone() }
+    /// The trace recorded so far, taken out of the recorder: at the end of a run, when nothing
+    /// records any more, the records move instead of being copied, so that a large run does not
+    /// hold its trace twice.
+    pub fn take_trace(&self) -> Trace {
+        Trace { records: std::mem::take(&mut *self.lock()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Record>> {

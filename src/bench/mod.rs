@@ -1,0 +1,167 @@
+//! `gatesim bench`: how fast the simulator is, measured side by side with the same work done
+//! without it (issue 6). Five measurements, each repeated and reported as a median:
+//!
+//! 1. [`Scenario::standard`] simulations per second, one after another on this thread (one core);
+//! 2. simulated time ÷ wall time over those runs;
+//! 3. the standard scenario's workload on real loopback TCP with real sleeps ([`real`]): how many
+//!    times faster the simulation is;
+//! 4. the raw work of that workload without any network ([`raw`]): the simulation's wall time as a
+//!    ratio over it;
+//! 5. scale: many concurrent sessions in one simulation ([`Scenario::sessions`]): wall time and the
+//!    process's peak resident memory.
+//!
+//! Nothing is assumed: every figure comes from the runs the bench makes.
+
+mod raw;
+mod real;
+mod report;
+mod simulated;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::sim::Scenario;
+pub use report::{Samples, Targets};
+
+/// Ticks the idle measurement runs: a few standard runs' worth.
+const IDLE_TICKS: u64 = 10_000;
+
+/// How much to measure.
+#[derive(Clone, Debug)]
+pub struct BenchConfig {
+    /// Standard simulations per repetition, seeds 0 to `runs - 1`.
+    pub runs: u64,
+    /// How many times each measurement is repeated; the report gives medians.
+    pub repetitions: usize,
+    /// Raw workloads per repetition.
+    pub raw_runs: u32,
+    /// Concurrent sessions for the scale measurement, one simulation each.
+    pub sessions: Vec<usize>,
+}
+
+/// What `--json` writes: exactly the keys issue 6 lists.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub standard_sims_per_sec: f64,
+    pub sim_to_wall: f64,
+    pub speedup_vs_real: f64,
+    pub overhead_vs_raw: f64,
+    pub scale: Vec<ScalePoint>,
+    /// Every repetition, for the table and its spread.
+    #[serde(skip)]
+    pub detail: Detail,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScalePoint {
+    pub sessions: usize,
+    /// Median wall time of the simulation, in seconds.
+    pub wall_s: f64,
+    /// Peak resident memory of this process while the simulation ran, in MB (the largest over
+    /// the repetitions); 0 where /proc does not tell.
+    pub rss_mb: f64,
+}
+
+/// The samples behind the report, one per repetition.
+#[derive(Clone, Debug, Default)]
+pub struct Detail {
+    pub sims_per_sec: Samples,
+    pub sim_to_wall: Samples,
+    /// Wall time of one standard simulation, in ms.
+    pub standard_wall_ms: Samples,
+    /// Simulated time of one standard simulation, in ms.
+    pub standard_simulated_ms: Samples,
+    /// Wall time of one tick in which nothing happens, with the standard scenario's hosts, in µs.
+    pub idle_tick_us: Samples,
+    /// Wall time of the standard workload on loopback, in ms.
+    pub real_wall_ms: Samples,
+    /// Wall time of the standard workload's raw work, in ms.
+    pub raw_wall_ms: Samples,
+    /// Wall times of each scale simulation, in s, in the order of `BenchReport::scale`.
+    pub scale_wall_s: Vec<Samples>,
+}
+
+/// Runs every measurement, telling `progress` what it is doing.
+pub fn run(config: &BenchConfig, progress: impl Fn(&str)) -> anyhow::Result<BenchReport> {
+    let mut detail = Detail::default();
+    let repetitions = config.repetitions.max(1);
+    let runs = config.runs.max(1);
+    for repetition in 1..=repetitions {
+        progress(&format!("standard scenario: {runs} simulations ({repetition}/{repetitions})"));
+        let standard = simulated::standard(runs)?;
+        let wall = standard.wall.as_secs_f64();
+        detail.sims_per_sec.push(runs as f64 / wall);
+        detail.sim_to_wall.push(standard.simulated.as_secs_f64() / wall);
+        detail.standard_wall_ms.push(wall * 1000.0 / runs as f64);
+        detail.standard_simulated_ms.push(standard.simulated.as_secs_f64() * 1000.0 / runs as f64);
+    }
+    for repetition in 1..=repetitions {
+        progress(&format!("idle ticks ({repetition}/{repetitions})"));
+        let tick = simulated::idle_tick(IDLE_TICKS)?;
+        detail.idle_tick_us.push(tick.as_secs_f64() * 1e6);
+    }
+    let scenario = Scenario::standard(0);
+    for repetition in 1..=repetitions {
+        progress(&format!("standard workload on loopback TCP ({repetition}/{repetitions})"));
+        detail.real_wall_ms.push(millis(real::standard(&scenario)?));
+    }
+    for repetition in 1..=repetitions {
+        progress(&format!("raw work: {} workloads ({repetition}/{repetitions})", config.raw_runs));
+        let runs = config.raw_runs.max(1);
+        detail.raw_wall_ms.push(millis(raw::workload(&scenario, runs)?) / f64::from(runs));
+    }
+    let mut scale = Vec::new();
+    for &sessions in &config.sessions {
+        let mut walls = Samples::default();
+        let mut rss_mb: f64 = 0.0;
+        for repetition in 1..=repetitions {
+            progress(&format!("scale: {sessions} sessions ({repetition}/{repetitions})"));
+            let point = simulated::scale(sessions)?;
+            walls.push(point.wall_s);
+            rss_mb = rss_mb.max(point.rss_mb);
+        }
+        scale.push(ScalePoint { sessions, wall_s: walls.median(), rss_mb });
+        detail.scale_wall_s.push(walls);
+    }
+    let standard_wall_ms = detail.standard_wall_ms.median();
+    Ok(BenchReport {
+        standard_sims_per_sec: detail.sims_per_sec.median(),
+        sim_to_wall: detail.sim_to_wall.median(),
+        speedup_vs_real: detail.real_wall_ms.median() / standard_wall_ms,
+        overhead_vs_raw: standard_wall_ms / detail.raw_wall_ms.median(),
+        scale,
+        detail,
+    })
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tiny_bench_measures_every_item() {
+        let config = BenchConfig { runs: 1, repetitions: 1, raw_runs: 1, sessions: vec![3] };
+        let report = run(&config, |_| {}).unwrap();
+        for figure in [
+            report.standard_sims_per_sec,
+            report.sim_to_wall,
+            report.speedup_vs_real,
+            report.overhead_vs_raw,
+            report.scale[0].wall_s,
+        ] {
+            assert!(figure.is_finite() && figure > 0.0, "{report:?}");
+        }
+        let json = serde_json::to_value(&report).unwrap();
+        let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        let expected =
+            ["overhead_vs_raw", "scale", "sim_to_wall", "speedup_vs_real", "standard_sims_per_sec"];
+        assert_eq!(keys, expected);
+        assert_eq!(json["scale"][0]["sessions"], 3);
+    }
+}
