@@ -21,6 +21,11 @@ impl std::fmt::Display for SessionRef {
 }
 
 impl SessionRef {
+    /// The session `event` is about, if it is about one.
+    fn of(event: &Event) -> Option<SessionRef> {
+        event.session().map(|(client, session)| SessionRef { client, session })
+    }
+
     /// `c2#1` as timelines print it, or `N` for the run's Nth connection attempt (from 1).
     pub fn parse(text: &str, trace: &Trace) -> Result<SessionRef, String> {
         if let Some((client, session)) = text.strip_prefix('c').and_then(|rest| rest.split_once('#')) {
@@ -52,25 +57,11 @@ pub fn first_failing(violations: &[Violation]) -> Option<SessionRef> {
     violations.iter().find_map(|v| Some(SessionRef { client: v.client?, session: v.session? }))
 }
 
-fn session_of(event: &Event) -> Option<SessionRef> {
-    match *event {
-        Event::ConnectAttempt { client, session }
-        | Event::ConnectFailed { client, session, .. }
-        | Event::Handshake { client, session, .. }
-        | Event::Sent { client, session, .. }
-        | Event::Received { client, session, .. }
-        | Event::Unparsed { client, session, .. }
-        | Event::Closed { client, session, .. }
-        | Event::Lost { client, session, .. }
-        | Event::TimedOut { client, session, .. } => Some(SessionRef { client, session }),
-        _ => None,
-    }
-}
-
 /// The diagram of `target`, with the faults during it and the violations that name it.
 pub fn diagram(scenario: &Scenario, trace: &Trace, violations: &[Violation], target: SessionRef) -> String {
-    let mine: Vec<usize> =
-        (0..trace.records.len()).filter(|&i| session_of(&trace.records[i].event) == Some(target)).collect();
+    let mine: Vec<usize> = (0..trace.records.len())
+        .filter(|&i| SessionRef::of(&trace.records[i].event) == Some(target))
+        .collect();
     let (Some(&first), Some(&last)) = (mine.first(), mine.last()) else {
         return format!("sequenceDiagram\n    Note over C: session {target} is not in this run\n");
     };
@@ -90,7 +81,7 @@ pub fn diagram(scenario: &Scenario, trace: &Trace, violations: &[Violation], tar
                 Some(id) => format!("Note over {id}: {ms} ms started (incarnation {incarnation})"),
                 None => continue,
             },
-            event if session_of(event) == Some(target) => arrow(ms, event),
+            event if SessionRef::of(event) == Some(target) => arrow(ms, event),
             _ => continue,
         };
         let _ = writeln!(out, "    {}", mermaid_safe(&line));

@@ -15,7 +15,7 @@ use crate::services::gateway::{AgentResult, result_for};
 use crate::sim::Violation;
 use crate::sim::trace::{Event, Trace};
 
-use super::sessions::{Sent, Session, describe, event_type, message_of, sessions};
+use super::sessions::{Sent, Session, describe, sessions};
 
 pub const NAME: &str = "completion";
 
@@ -54,7 +54,7 @@ impl<'t> Progress<'t> {
         } else if due == STEPS {
             Some(format!("{what} after its agent_completed: answered twice"))
         } else if position != due {
-            Some(format!("{what} out of order: {} was due", event_type(EventKind::SEQUENCE[due])))
+            Some(format!("{what} out of order: {} was due", EventKind::SEQUENCE[due].type_name()))
         } else {
             None
         }
@@ -108,7 +108,7 @@ fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>) -> Vec<V
                 if let Some((_, event)) = frame.as_event() {
                     state.check_seq(at_ms, frame, event.seq);
                 }
-                let Some(message_id) = message_of(frame) else { continue };
+                let Some(message_id) = frame.message_id() else { continue };
                 if state.messages.contains_key(message_id) {
                     state.on_answer(at_ms, frame, message_id);
                 } else if own.contains(message_id) {

@@ -4,8 +4,6 @@ use crate::sim::Violation;
 use crate::sim::timeline;
 use crate::sim::trace::{Record, Trace};
 
-use super::sessions::session_of;
-
 /// Where `left` and `right` first differ: the record's position and each side's record there
 /// (`None` past a trace's end). `None` when the traces are equal.
 pub fn first_difference<'t>(
@@ -34,7 +32,7 @@ pub fn violation(
         )
     };
     let first = l.or(r).expect("one side has a record where they differ");
-    let (client, session) = [l, r].into_iter().flatten().find_map(|r| session_of(&r.event)).unzip();
+    let (client, session) = [l, r].into_iter().flatten().find_map(|r| r.event.session()).unzip();
     Some(Violation {
         checker: checker.to_owned(),
         at_ms: Some(l.into_iter().chain(r).map(|r| r.at_ms).min().unwrap_or(first.at_ms)),

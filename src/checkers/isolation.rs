@@ -14,7 +14,7 @@ use crate::services::gateway::{AgentResult, result_for};
 use crate::sim::Violation;
 use crate::sim::trace::Trace;
 
-use super::sessions::{Session, describe, message_of, sessions};
+use super::sessions::{Session, describe, sessions};
 
 pub const NAME: &str = "isolation";
 
@@ -73,7 +73,7 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                     );
                 }
             }
-            let Some(message_id) = message_of(frame) else { continue };
+            let Some(message_id) = frame.message_id() else { continue };
             if !own_messages.contains_key(message_id) {
                 for other in owners.messages.get(message_id).into_iter().flatten() {
                     let explanation =

@@ -38,10 +38,9 @@ mod testing;
 use std::collections::BTreeMap;
 use std::num::NonZero;
 use std::ops::Range;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
+use crate::sim::sweep::across_threads;
 use crate::sim::{self, Checker, Outcome, Scenario, Violation};
 
 /// The checkers that read one trace, by name.
@@ -110,28 +109,16 @@ pub fn verify_many(
     seeds: Range<u64>,
     draw: impl Fn(u64) -> (Scenario, Options) + Sync,
 ) -> BTreeMap<u64, Vec<Violation>> {
-    let next = AtomicU64::new(seeds.start);
-    let found = Mutex::new(BTreeMap::new());
-    let threads = thread::available_parallelism().map_or(1, NonZero::get);
-    thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let seed = next.fetch_add(1, Ordering::Relaxed);
-                    if seed >= seeds.end {
-                        break;
-                    }
-                    let (scenario, options) = draw(seed);
-                    let violations = verify(&scenario, options).violations;
-                    if !violations.is_empty() {
-                        found
-                            .lock()
-                            .expect("sweep threads do not panic holding the lock")
-                            .insert(seed, violations);
-                    }
-                }
-            });
-        }
-    });
-    found.into_inner().expect("sweep threads do not panic holding the lock")
+    let seeds: Vec<u64> = seeds.collect();
+    let jobs = thread::available_parallelism().map_or(1, NonZero::get);
+    let verified = across_threads(
+        &seeds,
+        jobs,
+        || true,
+        |seed| {
+            let (scenario, options) = draw(seed);
+            verify(&scenario, options).violations
+        },
+    );
+    verified.into_iter().filter(|(_, violations)| !violations.is_empty()).collect()
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::context::SessionContext;
-use crate::protocol::{EventKind, ServerFrame};
+use crate::protocol::ServerFrame;
 use crate::sim::Violation;
 use crate::sim::scenario::TokenKind;
 use crate::sim::trace::{Event, Record, Trace};
@@ -103,22 +103,6 @@ fn ends_session(event: &Event) -> bool {
     )
 }
 
-/// The client and session an event is about, if it is about one.
-pub fn session_of(event: &Event) -> Option<(usize, u32)> {
-    match *event {
-        Event::ConnectAttempt { client, session }
-        | Event::ConnectFailed { client, session, .. }
-        | Event::Handshake { client, session, .. }
-        | Event::Sent { client, session, .. }
-        | Event::Received { client, session, .. }
-        | Event::Unparsed { client, session, .. }
-        | Event::Closed { client, session, .. }
-        | Event::Lost { client, session, .. }
-        | Event::TimedOut { client, session, .. } => Some((client, session)),
-        _ => None,
-    }
-}
-
 /// Every session of the trace, in the order their first records appear.
 pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
     let mut clients = BTreeMap::new();
@@ -128,7 +112,7 @@ pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
         if let Event::ClientStarted { client, user, token, .. } = &record.event {
             clients.insert(*client, (user.as_str(), *token));
         }
-        let Some(key) = session_of(&record.event) else { continue };
+        let Some(key) = record.event.session() else { continue };
         let session = by_key.entry(key).or_insert_with(|| {
             order.push(key);
             let (user, token) = clients.get(&key.0).copied().unzip();
@@ -139,42 +123,13 @@ pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
     order.into_iter().filter_map(|key| by_key.remove(&key)).collect()
 }
 
-/// A frame's `type`, as it appears on the wire.
-pub fn frame_type(frame: &ServerFrame) -> &'static str {
-    match frame {
-        ServerFrame::ConnectionEstablished { .. } => "connection_established",
-        ServerFrame::Pong { .. } => "pong",
-        ServerFrame::Error(_) => "error",
-        _ => frame.as_event().map_or("event", |(kind, _)| event_type(kind)),
-    }
-}
-
-/// The `type` of the frame that carries an agent step.
-pub fn event_type(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::AgentStarted => "agent_started",
-        EventKind::AgentThinking => "agent_thinking",
-        EventKind::ToolExecuting => "tool_executing",
-        EventKind::ToolCompleted => "tool_completed",
-        EventKind::AgentCompleted => "agent_completed",
-    }
-}
-
-/// The message a frame is about, if it names one.
-pub fn message_of(frame: &ServerFrame) -> Option<&str> {
-    match frame {
-        ServerFrame::Error(error) => error.message_id.as_deref(),
-        _ => frame.as_event().map(|(_, event)| event.message_id.as_str()),
-    }
-}
-
 /// `agent_completed for c2-m3`, or `error AUTH_FAILED`: a frame as a person names it.
 pub fn describe(frame: &ServerFrame) -> String {
     let kind = match frame {
         ServerFrame::Error(error) => format!("error {}", error.code.as_str()),
-        _ => frame_type(frame).to_owned(),
+        _ => frame.type_name().to_owned(),
     };
-    match message_of(frame) {
+    match frame.message_id() {
         Some(message_id) => format!("{kind} for {message_id}"),
         None => kind,
     }

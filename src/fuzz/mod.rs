@@ -11,11 +11,10 @@ pub mod stats;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::services::gateway::Mode;
+use crate::sim::sweep::across_threads;
 use crate::sim::{Scenario, Violation, check, run};
 pub use report::FuzzReport;
 use stats::Stats;
@@ -93,22 +92,17 @@ pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
         .filter(|s| config.shard.owns(*s))
         .collect();
     let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let runs = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..config.jobs.max(1) {
-            scope.spawn(|| {
-                while started.elapsed() < config.time {
-                    let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                    let run = run_seed(seed, config.mode);
-                    progress.ran(&run);
-                    runs.lock().expect("fuzz results lock poisoned").push(run);
-                }
-            });
-        }
-    });
-    let mut runs = runs.into_inner().expect("fuzz results lock poisoned");
-    runs.sort_by_key(|run| run.seed);
+    let runs = across_threads(
+        &seeds,
+        config.jobs,
+        || started.elapsed() < config.time,
+        |seed| {
+            let run = run_seed(seed, config.mode);
+            progress.ran(&run);
+            run
+        },
+    );
+    let runs = runs.into_iter().map(|(_, run)| run).collect();
     FuzzReport::new(config, runs, started.elapsed())
 }
 

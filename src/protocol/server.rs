@@ -42,6 +42,17 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The `type` of the frame that carries this step, as it appears on the wire.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            EventKind::AgentStarted => "agent_started",
+            EventKind::AgentThinking => "agent_thinking",
+            EventKind::ToolExecuting => "tool_executing",
+            EventKind::ToolCompleted => "tool_completed",
+            EventKind::AgentCompleted => "agent_completed",
+        }
+    }
+
     pub const SEQUENCE: [EventKind; 5] = [
         EventKind::AgentStarted,
         EventKind::AgentThinking,
@@ -108,6 +119,24 @@ impl ServerFrame {
         }
     }
 
+    /// The frame's `type`, as it appears on the wire.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ServerFrame::ConnectionEstablished { .. } => "connection_established",
+            ServerFrame::Pong { .. } => "pong",
+            ServerFrame::Error(_) => "error",
+            _ => self.as_event().map_or("event", |(kind, _)| kind.type_name()),
+        }
+    }
+
+    /// The client message the frame is about, if it names one.
+    pub fn message_id(&self) -> Option<&str> {
+        match self {
+            ServerFrame::Error(error) => error.message_id.as_deref(),
+            _ => self.as_event().map(|(_, event)| event.message_id.as_str()),
+        }
+    }
+
     /// The context the frame carries.
     pub fn context(&self) -> Option<&SessionContext> {
         match self {
@@ -144,6 +173,28 @@ mod tests {
         assert_eq!(value["context"]["user_id"], "alice");
         assert_eq!(value["seq"], 3);
         assert_eq!(serde_json::from_value::<ServerFrame>(value).unwrap(), frame);
+    }
+
+    #[test]
+    fn type_names_are_what_serde_writes_on_the_wire() {
+        let event = |kind| {
+            let frame = EventFrame {
+                context: example("alice"),
+                message_id: "m1".into(),
+                request_id: "ctx_a_1_00000001.1".into(),
+                seq: 1,
+                data: Value::Null,
+            };
+            ServerFrame::event(kind, frame)
+        };
+        let mut frames: Vec<ServerFrame> = EventKind::SEQUENCE.into_iter().map(event).collect();
+        frames.push(ServerFrame::ConnectionEstablished { context: example("alice") });
+        frames.push(ServerFrame::Pong { context: example("alice") });
+        frames.push(ServerFrame::Error(ErrorFrame::new(ErrorCode::BadMessage, "x")));
+        for frame in frames {
+            let wire: Value = serde_json::from_str(&frame.to_text()).unwrap();
+            assert_eq!(wire["type"], frame.type_name());
+        }
     }
 
     #[test]

@@ -107,8 +107,12 @@ impl Injector {
                 }
             }
         });
-        let (due, waiting): (Vec<_>, Vec<_>) =
-            self.planned.drain(..).partition(|plan| matches!(plan.when, When::Ms(at) if at <= now));
+        let is_due = |plan: &Planned| matches!(plan.when, When::Ms(at) if at <= now);
+        // Runs every tick: most ticks have nothing due, so leave the plan list as it is.
+        if !self.planned.iter().any(is_due) {
+            return;
+        }
+        let (due, waiting): (Vec<_>, Vec<_>) = self.planned.drain(..).partition(is_due);
         self.planned = waiting;
         for plan in due {
             self.apply(sim, &plan.fault);

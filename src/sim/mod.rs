@@ -12,7 +12,7 @@
 //! - [`hosts`]: the three services as hosts; [`workload`] and [`client`]: the clients.
 //! - [`faults`]: restarts, partitions and holds, applied as the run steps.
 //! - [`trace`]: what happened, as JSON lines with a stable hash; [`timeline`] renders it.
-//! - [`run`]: one scenario from start to end; [`check`]: the violations found in its trace.
+//! - [`run`]: one scenario from start to end; [`sweep`]: many seeds on many threads; [`check`]: the violations found in its trace.
 //! - [`logging`]: log timestamps in simulated time.
 //!
 //! Determinism rules kept here: no `HashMap` iteration, no machine clock (`std::time::Instant` is
@@ -35,6 +35,7 @@ pub mod scenario;
 pub mod seeds;
 pub mod standard;
 pub mod swarm;
+pub mod sweep;
 pub mod timeline;
 pub mod trace;
 pub mod workload;

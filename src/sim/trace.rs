@@ -129,6 +129,24 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The client and session the event is about, if it is about one.
+    pub fn session(&self) -> Option<(usize, u32)> {
+        match *self {
+            Event::ConnectAttempt { client, session }
+            | Event::ConnectFailed { client, session, .. }
+            | Event::Handshake { client, session, .. }
+            | Event::Sent { client, session, .. }
+            | Event::Received { client, session, .. }
+            | Event::Unparsed { client, session, .. }
+            | Event::Closed { client, session, .. }
+            | Event::Lost { client, session, .. }
+            | Event::TimedOut { client, session, .. } => Some((client, session)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
