@@ -38,6 +38,11 @@ async fn tokens_and_secrets_never_appear_in_logs_or_error_frames() {
     let captured = Captured::default();
     let subscriber =
         tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(captured.clone());
+    // tracing-core 0.1 treats a lone registered dispatcher as the only one, and then decides
+    // whether a log call that another test's thread reaches first is ever enabled from that
+    // thread's dispatcher (none), for every thread. A second live dispatcher makes it ask each
+    // registered one, this test's capture included.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let _guard = tracing::subscriber::set_default(subscriber.finish());
 
     let stack = Stack::start().await;
