@@ -2,11 +2,11 @@
 
 use gatesim::protocol::{ErrorCode, ServerFrame};
 use gatesim::services::gateway::Mode;
-use gatesim::sim::scenario::{At, Chunking, HostConditions, Milestone, Restart, TokenKind};
+use gatesim::sim::scenario::{At, Chunking, ClientCrash, HostConditions, Milestone, Restart, TokenKind};
 use gatesim::sim::trace::Fault;
 use gatesim::sim::{Event, Scenario};
 
-use crate::support::{established, frames, position, run_ok, server_close_codes};
+use crate::support::{established, frames, position, run_clean, run_ok, server_close_codes};
 
 #[test]
 fn gateway_started_before_auth_and_idgen_still_gives_every_client_a_session() {
@@ -105,4 +105,51 @@ fn a_token_expiring_inside_the_clock_skew_window_is_refused_as_expired() {
     let mut codes = server_close_codes(&outcome.trace);
     codes.sort();
     assert_eq!(codes, vec![1000, 1008]);
+}
+
+/// alice's second session runs alone on client host 1, which crashes for good 5 ms after its
+/// first message completed: the gateway is left holding a half-open connection.
+fn client_host_crashed_mid_session() -> Scenario {
+    let mut scenario = Scenario { seed: 13, idle_timeout_ms: 3000, ..Scenario::default() };
+    scenario.client_hosts.push(HostConditions::default());
+    scenario.clients[2].host = 1;
+    let after_first = At::After { client: 2, milestone: Milestone::Completed { message: 0 }, delay_ms: 5 };
+    scenario.client_crashes = vec![ClientCrash { host: 1, at: after_first }];
+    scenario
+}
+
+#[test]
+fn a_crashed_client_hosts_session_is_freed_within_the_idle_timeout() {
+    let scenario = client_host_crashed_mid_session();
+    let outcome = run_clean(&scenario);
+    let trace = &outcome.trace;
+    let at = |matches: fn(&Event) -> bool| position(trace, matches).map(|i| trace.records[i].at_ms);
+
+    let crashed = at(|e| matches!(e, Event::Fault { fault: Fault::Crash { host } } if host == "client-1"))
+        .expect("client host 1 crashed");
+    let finished = |client| {
+        position(
+            trace,
+            |e| matches!(e, Event::ClientFinished { client: c, completed: 3, .. } if *c == client),
+        )
+    };
+    assert!([0, 1, 3].into_iter().all(|client| finished(client).is_some()), "a client on host 0 failed");
+    assert_eq!(
+        position(trace, |e| matches!(e, Event::ClientFinished { client: 2, .. })),
+        None,
+        "client 2 outlived its host"
+    );
+
+    let probe =
+        position(trace, |e| matches!(e, Event::GatewaySessions { .. })).expect("the gateway was probed");
+    let Event::GatewaySessions { open_sessions: 0, opened_sessions: 4, .. } = trace.records[probe].event
+    else {
+        panic!("the gateway did not release every session: {:?}", trace.records[probe]);
+    };
+    // Held while the gateway could not know the client was gone, freed within the release window.
+    let freed = trace.records[probe].at_ms - crashed;
+    assert!(freed >= scenario.idle_timeout_ms, "freed {freed} ms after the crash, before the idle timeout");
+    assert!(freed <= scenario.release_window_ms(), "freed only {freed} ms after the crash");
+
+    assert_eq!(trace.to_jsonl(), run_clean(&scenario).trace.to_jsonl(), "a second run differs");
 }

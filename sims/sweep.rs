@@ -1,5 +1,6 @@
 //! Many drawn scenarios in the fixed mode: none may end in a turmoil error ("Ran for duration",
-//! "server socket buffer full"), leave a client unfinished, or break an invariant.
+//! "server socket buffer full"), leave a client unfinished (unless its host crashed, after which
+//! none of its clients may finish), or break an invariant.
 //!
 //! `GATESIM_SEEDS` sets how many (default 50) and `GATESIM_SEED` the first (default 0), so a sweep
 //! of any size runs under plain `cargo test`; the seeds are split over the machine's cores.
@@ -8,7 +9,9 @@ use std::sync::Mutex;
 use std::thread;
 
 use gatesim::services::gateway::Mode;
-use gatesim::sim::{Event, Scenario, check};
+use gatesim::sim::scenario::client_host;
+use gatesim::sim::trace::Fault;
+use gatesim::sim::{Event, Record, Scenario, check};
 
 use crate::support::run;
 
@@ -51,9 +54,25 @@ fn failure(seed: u64) -> Option<String> {
         let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
         return Some(format!("seed {seed}: {}\n  {replay}", listed.join("\n  ")));
     }
-    let finished =
-        outcome.trace.records.iter().filter(|r| matches!(r.event, Event::ClientFinished { .. })).count();
-    (finished != scenario.clients.len()).then(|| {
-        format!("seed {seed}: {finished} of {} clients finished\n  {replay}", scenario.clients.len())
-    })
+    let crashes: Vec<(&str, u64)> = outcome
+        .trace
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Fault { fault: Fault::Crash { host } } if host.starts_with("client-") => {
+                Some((host.as_str(), r.at_ms))
+            }
+            _ => None,
+        })
+        .collect();
+    let crashed_at = |host: &str| crashes.iter().find(|(crashed, _)| *crashed == host).map(|(_, at)| *at);
+    let finished: Vec<&Record> =
+        outcome.trace.records.iter().filter(|r| matches!(r.event, Event::ClientFinished { .. })).collect();
+    if let Some(late) = finished.iter().find(|r| crashed_at(&r.host).is_some_and(|at| r.at_ms > at)) {
+        return Some(format!("seed {seed}: a client finished on {} after it crashed\n  {replay}", late.host));
+    }
+    let expected = scenario.clients.iter().filter(|c| crashed_at(&client_host(c.host)).is_none()).count();
+    let live = finished.iter().filter(|r| crashed_at(&r.host).is_none()).count();
+    (live != expected)
+        .then(|| format!("seed {seed}: {live} of the {expected} clients on live hosts finished\n  {replay}"))
 }

@@ -2,7 +2,8 @@
 //! messages complete within a stated bound of simulated time.
 //!
 //! **When the system counts as healed** (`healed_at`): after the last fault record (crash,
-//! bounce, partition, repair, hold, release), provided that by the end of the trace no link is
+//! bounce, partition, repair, hold, release; a crashed client host ends its own sessions, and
+//! the system has nothing to heal from), provided that by the end of the trace no link is
 //! partitioned or held and auth, idgen and the gateway are all running, and after each service's
 //! last start plus its warm-up (the trace's conditions record gives warm-ups; a trace without one
 //! counts none). A link whose latency may exceed [`HEALTHY_LATENCY_MS`] one way is a standing
@@ -62,7 +63,7 @@ impl<'t> Conditions<'t> {
             .records
             .iter()
             .find_map(|record| match &record.event {
-                Event::Conditions { latency_ms, links, warmup_ms } => {
+                Event::Conditions { latency_ms, links, warmup_ms, .. } => {
                     Some(Conditions { latency_ms: *latency_ms, links, warmup_ms: Some(warmup_ms) })
                 }
                 _ => None,
@@ -116,9 +117,11 @@ pub fn healed_at(trace: &Trace) -> Option<u64> {
             Event::Fault { fault } => {
                 last_fault = record.at_ms;
                 match fault {
-                    Fault::Crash { host } => {
+                    // A crashed client host takes only its own sessions with it.
+                    Fault::Crash { host } if started.contains_key(host.as_str()) => {
                         started.insert(host, None);
                     }
+                    Fault::Crash { .. } => {}
                     // The start that follows is recorded as the new incarnation's.
                     Fault::Bounce { .. } => {}
                     Fault::Partition { a, b } | Fault::Hold { a, b } => {
@@ -319,6 +322,7 @@ mod tests {
             latency_ms: (1, 10),
             links: vec![LinkLatency { a: AUTH.into(), b: GATEWAY.into(), latency_ms: (100, 900) }],
             warmup_ms: BTreeMap::new(),
+            idle_timeout_ms: 30_000,
         };
         assert_eq!(healed_at(&slow_auth), None);
         assert_eq!(check(&slow_auth), []);
@@ -337,12 +341,15 @@ mod tests {
         assert_eq!(healed_at(&repaired.build()), Some(400));
         let crashed = TraceBuilder::new().at(10).fault(Fault::Crash { host: AUTH.into() });
         assert_eq!(healed_at(&crashed.build()), None);
+        let client_host_crashed = TraceBuilder::new().at(10).fault(Fault::Crash { host: "client-0".into() });
+        assert_eq!(healed_at(&client_host_crashed.build()), Some(10));
 
         let mut warming = bounced().build();
         warming.records[0].event = Event::Conditions {
             latency_ms: (1, 10),
             links: Vec::new(),
             warmup_ms: BTreeMap::from([(IDGEN.to_owned(), 700)]),
+            idle_timeout_ms: 30_000,
         };
         assert_eq!(healed_at(&warming), Some(800));
     }

@@ -1,7 +1,7 @@
 //! The checkers (DESIGN.md §2 "Checkers"): what must hold of every run, each a function that says
 //! which invariant broke, in which session, about which message, at which simulated millisecond.
 //!
-//! Six read one trace and nothing else ([`TRACE_CHECKERS`], which [`crate::sim::check()`] applies):
+//! Seven read one trace and nothing else ([`TRACE_CHECKERS`], which [`crate::sim::check()`] applies):
 //! 1. [`context_identity`]: every frame of a session carries the context of its
 //!    `connection_established`, and that context passes the gateway's own strict validation.
 //! 2. [`isolation`]: no session receives another user's context or identifiers, nor frames or
@@ -14,10 +14,12 @@
 //!    it; never 1011; bad tokens are refused as what they are.
 //! 6. [`liveness`]: once every fault has healed, sessions connect within 3 s and messages complete
 //!    within 1 s (the module says why).
+//! 7. [`release`]: every session the gateway opened is released by the end of the run, half-open
+//!    ones (a crashed client host) within its idle timeout.
 //!
 //! Two run the scenario again, so they cost extra runs and [`verify`] runs them only when asked:
-//! 7. [`environment`]: dev, staging and Cloud Run give the same trace.
-//! 8. [`determinism`]: a second run gives the same trace.
+//! 8. [`environment`]: dev, staging and Cloud Run give the same trace.
+//! 9. [`determinism`]: a second run gives the same trace.
 
 pub mod clear_errors;
 pub mod completion;
@@ -27,6 +29,7 @@ mod difference;
 pub mod environment;
 pub mod isolation;
 pub mod liveness;
+pub mod release;
 mod sessions;
 pub mod unique_ids;
 
@@ -51,6 +54,7 @@ pub const TRACE_CHECKERS: &[(&str, Checker)] = &[
     (unique_ids::NAME, unique_ids::check),
     (clear_errors::NAME, clear_errors::check),
     (liveness::NAME, liveness::check),
+    (release::NAME, release::check),
 ];
 
 /// Which of the checkers that rerun the scenario [`verify`] applies.
@@ -65,7 +69,7 @@ pub struct Options {
 impl Options {
     /// The trace checkers only: one run.
     pub const TRACE_ONLY: Options = Options { environments: false, determinism: false };
-    /// All eight checkers.
+    /// All nine checkers.
     pub const ALL: Options = Options { environments: true, determinism: true };
 }
 

@@ -7,7 +7,7 @@ use crate::context::SessionContext;
 use crate::protocol::ServerFrame;
 use crate::sim::Violation;
 use crate::sim::scenario::TokenKind;
-use crate::sim::trace::{Event, Record, Trace};
+use crate::sim::trace::{Event, Fault, Record, Trace};
 
 /// One connection attempt of one client.
 #[derive(Clone, Debug)]
@@ -21,7 +21,8 @@ pub struct Session<'t> {
     /// traces may).
     pub user: Option<&'t str>,
     pub token: Option<TokenKind>,
-    /// Every record naming this session, in trace order.
+    /// Every record naming this session, in trace order, and the crash of its client host if
+    /// that came while it ran.
     pub records: Vec<&'t Record>,
 }
 
@@ -79,7 +80,7 @@ impl<'t> Session<'t> {
     }
 
     /// The first record after `from_ms` that ends the session: a close by either side, a lost
-    /// connection, a wait that ran out, or a failed connect.
+    /// connection, a wait that ran out, a failed connect, or its client host's crash.
     pub fn end_after(&self, from_ms: u64) -> Option<&'t Record> {
         self.records.iter().copied().find(|record| record.at_ms >= from_ms && ends_session(&record.event))
     }
@@ -99,7 +100,11 @@ impl<'t> Session<'t> {
 fn ends_session(event: &Event) -> bool {
     matches!(
         event,
-        Event::Closed { .. } | Event::Lost { .. } | Event::TimedOut { .. } | Event::ConnectFailed { .. }
+        Event::Closed { .. }
+            | Event::Lost { .. }
+            | Event::TimedOut { .. }
+            | Event::ConnectFailed { .. }
+            | Event::Fault { fault: Fault::Crash { .. } }
     )
 }
 
@@ -111,6 +116,10 @@ pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
     for record in &trace.records {
         if let Event::ClientStarted { client, user, token, .. } = &record.event {
             clients.insert(*client, (user.as_str(), *token));
+        }
+        // Only client hosts run sessions, so a crash of a service host matches none.
+        if let Event::Fault { fault: Fault::Crash { host } } = &record.event {
+            by_key.values_mut().filter(|s| s.host == host).for_each(|s| s.records.push(record));
         }
         let Some(key) = record.event.session() else { continue };
         let session = by_key.entry(key).or_insert_with(|| {

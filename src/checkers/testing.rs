@@ -7,6 +7,7 @@ use crate::context::SessionContext;
 use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, EventFrame, EventKind, ServerFrame};
 use crate::services::gateway::result_for;
 use crate::sim::client::message_id;
+use crate::sim::probe::PROBE_HOST;
 use crate::sim::scenario::{SERVICES, TokenKind};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, Trace};
 
@@ -44,6 +45,7 @@ impl TraceBuilder {
             latency_ms: (1, 10),
             links: Vec::new(),
             warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
+            idle_timeout_ms: 30_000,
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
         SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))
@@ -178,6 +180,12 @@ impl TraceBuilder {
     pub fn closed_by_server(self, client: usize, session: u32, code: Option<u16>) -> TraceBuilder {
         let reason = String::new();
         self.record("client-0", Event::Closed { client, session, by: Side::Server, code, reason })
+    }
+
+    /// The end-of-run probe's answer: the gateway holds `open` of the `opened` sessions it opened.
+    pub fn probed(self, open: u64, opened: u64) -> TraceBuilder {
+        let event = Event::GatewaySessions { open_sessions: open, opened_sessions: opened, waited_ms: 0 };
+        self.record(PROBE_HOST, event)
     }
 
     pub fn build(self) -> Trace {

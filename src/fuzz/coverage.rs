@@ -17,6 +17,7 @@ pub const PATHS: &[(&str, &str)] = &[
     ("hold_released_on_open_session", "a held link was released while a session was open"),
     ("gateway_restart_mid_message", "the gateway restarted with a message in flight"),
     ("token_expired_inside_skew", "a token minted valid was refused as expired (clock skew)"),
+    ("half_open_session_released", "a client host crashed with a session open, and the gateway freed it"),
 ];
 
 /// A session's milestones, as positions in the trace.
@@ -98,6 +99,13 @@ pub fn reached(trace: &Trace) -> Vec<&'static str> {
     };
     if faults.iter().any(|(i, f)| matches!(f, Fault::Release { .. }) && open_at(*i)) {
         found.push("hold_released_on_open_session");
+    }
+    let client_crash_at =
+        |i: usize, f: &Fault| matches!(f, Fault::Crash { host } if host.starts_with("client-")) && open_at(i);
+    let all_released =
+        records.iter().any(|r| matches!(r.event, Event::GatewaySessions { open_sessions: 0, .. }));
+    if all_released && faults.iter().any(|(i, f)| client_crash_at(*i, f)) {
+        found.push("half_open_session_released");
     }
     if gateway_restart_mid_message(trace, &restart_of) {
         found.push("gateway_restart_mid_message");

@@ -9,14 +9,18 @@
 //! global to the process: two runs of one seed in one process (a sweep, a test) would differ. So
 //! the host is cut off from every other host while it goes down, which discards those messages
 //! without consuming the network's RNG, and its links are put back as they were.
+//!
+//! A client host crashes for good (its clients' connections become half-open): it is cut off from
+//! every other host and stays cut off, whatever link faults follow, and its plug is pulled.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use turmoil::Sim;
 
 use super::client::message_id;
-use super::scenario::{At, LinkFault, Milestone, Restart, SERVICES, Scenario};
+use super::scenario::{At, LinkFault, Milestone, Restart, SERVICES, Scenario, client_host};
 use super::trace::{Event, Fault, Record, Recorder, SIM_HOST};
+use super::workload::Plug;
 use crate::protocol::ServerFrame;
 
 /// A fault waiting for its time, and what undoes it how long after.
@@ -52,10 +56,13 @@ pub(super) struct Injector {
     scanned: usize,
     hosts: Vec<String>,
     links: BTreeMap<(String, String), LinkState>,
+    /// The client hosts' plugs, and the client hosts that have crashed.
+    plugs: BTreeMap<String, Plug>,
+    crashed: BTreeSet<String>,
 }
 
 impl Injector {
-    pub fn new(scenario: &Scenario) -> Injector {
+    pub fn new(scenario: &Scenario, plugs: BTreeMap<String, Plug>) -> Injector {
         let mut planned = Vec::new();
         for name in SERVICES {
             for restart in &scenario.service(name).restarts {
@@ -69,6 +76,11 @@ impl Injector {
                 planned.push(Planned { when: restart.at().into(), fault, then });
             }
         }
+        planned.extend(scenario.client_crashes.iter().map(|crash| Planned {
+            when: (&crash.at).into(),
+            fault: Fault::Crash { host: client_host(crash.host) },
+            then: None,
+        }));
         let link =
             |fault: &LinkFault, start: fn(String, String) -> Fault, end: fn(String, String) -> Fault| {
                 let (a, b) = (fault.a.clone(), fault.b.clone());
@@ -91,7 +103,8 @@ impl Injector {
                 .iter()
                 .map(|f| link(f, |a, b| Fault::Hold { a, b }, |a, b| Fault::Release { a, b })),
         );
-        Injector { planned, scanned: 0, hosts: scenario.hosts(), links: BTreeMap::new() }
+        let hosts = scenario.hosts();
+        Injector { planned, scanned: 0, hosts, links: BTreeMap::new(), plugs, crashed: BTreeSet::new() }
     }
 
     /// Applies every fault that is due at the simulation's current time.
@@ -153,7 +166,13 @@ fn reached(record: &Record, client: usize, milestone: Milestone) -> bool {
 
 impl Injector {
     fn apply(&mut self, sim: &mut Sim<'_>, fault: &Fault) {
+        if let Some((a, b)) = fault.link()
+            && (self.crashed.contains(a) || self.crashed.contains(b))
+        {
+            return;
+        }
         match fault {
+            Fault::Crash { host } if self.plugs.contains_key(host) => self.pull_plug(sim, host),
             Fault::Crash { host } => self.silently(sim, host, |sim| sim.crash(host.as_str())),
             Fault::Bounce { host } => self.silently(sim, host, |sim| sim.bounce(host.as_str())),
             Fault::Partition { a, b } => {
@@ -189,6 +208,20 @@ impl Injector {
                 Some(LinkState::Held) => sim.hold(host, other.as_str()),
                 None => sim.repair(host, other.as_str()),
             }
+        }
+    }
+}
+
+impl Injector {
+    /// Crashes client host `host` for good: cut off from every other host, then its plug pulled.
+    fn pull_plug(&mut self, sim: &mut Sim<'_>, host: &str) {
+        for other in self.hosts.iter().filter(|other| *other != host) {
+            sim.partition(host, other.as_str());
+            self.links.insert(link(host, other), LinkState::Partitioned);
+        }
+        self.crashed.insert(host.to_owned());
+        if let Some(plug) = self.plugs.get(host) {
+            plug.pull();
         }
     }
 }

@@ -45,6 +45,7 @@ struct Service {
     mode: Mode,
     environment: Environment,
     users: BTreeSet<String>,
+    idle_timeout: Duration,
     recorder: Recorder,
 }
 
@@ -58,6 +59,7 @@ pub(super) fn register(sim: &mut Sim<'_>, scenario: &Scenario, recorder: &Record
             mode: scenario.mode,
             environment: scenario.environment.clone(),
             users: scenario.users.clone(),
+            idle_timeout: Duration::from_millis(scenario.idle_timeout_ms),
             recorder: recorder.clone(),
         };
         let starts = Rc::new(Cell::new(0));
@@ -116,6 +118,7 @@ impl Service {
                 );
                 config.mode = self.mode;
                 config.environment = self.environment;
+                config.limits.idle_timeout = self.idle_timeout;
                 gateway::serve(net, listener, config, rng, stop).await
             }
             other => unreachable!("{other} is not a service"),

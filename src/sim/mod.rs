@@ -10,8 +10,9 @@
 //! - [`net`] and [`chunking`]: the [`crate::net::Net`] seam over `turmoil::net`, with streams
 //!   that split and merge segments.
 //! - [`hosts`]: the three services as hosts; [`workload`] and [`client`]: the clients.
-//! - [`faults`]: restarts, partitions and holds, applied as the run steps.
+//! - [`faults`]: restarts, client host crashes, partitions and holds, applied as the run steps.
 //! - [`trace`]: what happened, as JSON lines with a stable hash; [`timeline`] renders it.
+//! - [`probe`]: what sessions the gateway still holds once the clients are done.
 //! - [`run`]: one scenario from start to end; [`sweep`]: many seeds on many threads; [`check`]: the violations found in its trace.
 //! - [`logging`]: log timestamps in simulated time.
 //!
@@ -30,6 +31,7 @@ pub mod faults;
 pub mod hosts;
 pub mod logging;
 pub mod net;
+pub mod probe;
 pub mod run;
 pub mod scenario;
 pub mod seeds;

@@ -10,7 +10,7 @@ use super::faults::Injector;
 use super::scenario::{SERVICES, Scenario};
 use super::seeds::{Purpose, derive};
 use super::trace::{Event, Recorder, SIM_HOST, Trace};
-use super::{clock, hosts, workload};
+use super::{clock, hosts, probe, workload};
 
 /// Listener backlog and per-stream segment budget. turmoil panics ("server socket buffer full")
 /// when more connects than its capacity reach one listener in one tick: after a hold is released,
@@ -31,7 +31,8 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// Runs `scenario` to the end: until every client has finished, or the run fails.
+/// Runs `scenario` to the end: until every client has finished and the gateway has been probed
+/// for sessions it still holds, or the run fails.
 pub fn run(scenario: &Scenario) -> Outcome {
     if let Err(reason) = scenario.validate() {
         return Outcome { trace: Trace::default(), error: Some(format!("invalid scenario: {reason}")) };
@@ -60,19 +61,26 @@ fn conditions(scenario: &Scenario) -> Event {
         latency_ms: scenario.network.latency_ms,
         links: scenario.network.links.clone(),
         warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), scenario.service(name).warmup_ms)).collect(),
+        idle_timeout_ms: scenario.idle_timeout_ms,
     }
 }
 
 fn simulate(scenario: &Scenario, recorder: &Recorder) -> turmoil::Result {
     let mut sim = builder(scenario).build();
     hosts::register(&mut sim, scenario, recorder);
-    workload::register(&mut sim, scenario, recorder);
+    let plugs = workload::register(&mut sim, scenario, recorder);
     set_link_latencies(&sim, scenario);
-    let mut injector = Injector::new(scenario);
+    let mut injector = Injector::new(scenario, plugs);
+    let mut probing = false;
     loop {
         injector.apply_due(&mut sim, recorder);
+        // `step` says when every client host is done: first the workload's, then the probe's.
         if sim.step()? {
-            return Ok(());
+            if probing {
+                return Ok(());
+            }
+            probe::register(&mut sim, scenario, recorder);
+            probing = true;
         }
     }
 }

@@ -8,8 +8,8 @@ use rand::Rng as _;
 use rand::seq::IndexedRandom as _;
 
 use super::scenario::{
-    AUTH, At, Chunking, ClientSpec, GATEWAY, HostConditions, IDGEN, LinkFault, LinkLatency, Milestone,
-    Restart, SERVICES, Scenario, ServiceSpec, TokenKind, client_host,
+    AUTH, At, Chunking, ClientCrash, ClientSpec, GATEWAY, HostConditions, IDGEN, LinkFault, LinkLatency,
+    Milestone, Restart, SERVICES, Scenario, ServiceSpec, TokenKind, client_host,
 };
 use super::seeds::{Purpose, rng};
 use crate::clock::Rng;
@@ -82,8 +82,21 @@ impl Scenario {
             }
         }
         network(&mut rng, kinds, &mut scenario);
+        client_crash(&mut rng, &mut scenario);
         scenario
     }
+}
+
+/// One run in four loses a client host for good. Drawn last, so that it leaves every earlier draw
+/// of a seed as it was. Such a run also gets an idle timeout of seconds, not the default half
+/// minute, so that the run waits that long, not longer, for the half-open sessions it leaves.
+fn client_crash(rng: &mut Rng, scenario: &mut Scenario) {
+    if !rng.random_bool(0.25) {
+        return;
+    }
+    scenario.idle_timeout_ms = rng.random_range(1000..=10_000);
+    let host = rng.random_range(0..scenario.client_hosts.len());
+    scenario.client_crashes = vec![ClientCrash { host, at: at(rng, &scenario.clients) }];
 }
 
 fn environment(rng: &mut Rng) -> Environment {
@@ -242,5 +255,6 @@ mod tests {
         assert!(with(|s| s.client_hosts.iter().any(|h| h.chunking.is_some())) > 10);
         assert!(with(|s| s.clients.iter().any(|c| c.token == TokenKind::Malformed)) > 10);
         assert!(with(|s| s.network.partitions.is_empty() && s.network.holds.is_empty()) > 10);
+        assert!(with(|s| !s.client_crashes.is_empty()) > 10);
     }
 }

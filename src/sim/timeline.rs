@@ -16,7 +16,7 @@ pub fn render(trace: &Trace) -> String {
 /// One record as the timeline shows it, without its time and host.
 pub fn describe(record: &Record) -> String {
     match &record.event {
-        Event::Conditions { latency_ms: (low, high), links, warmup_ms } => {
+        Event::Conditions { latency_ms: (low, high), links, warmup_ms, idle_timeout_ms } => {
             let links =
                 links.iter().map(|l| format!(", {}-{} {}..={} ms", l.a, l.b, l.latency_ms.0, l.latency_ms.1));
             let warmups = warmup_ms
@@ -24,7 +24,7 @@ pub fn describe(record: &Record) -> String {
                 .filter(|(_, ms)| **ms > 0)
                 .map(|(name, ms)| format!(", {name} warms up {ms} ms"));
             format!(
-                "conditions: latency {low}..={high} ms{}{}",
+                "conditions: latency {low}..={high} ms{}{}, idle timeout {idle_timeout_ms} ms",
                 links.collect::<String>(),
                 warmups.collect::<String>()
             )
@@ -70,6 +70,11 @@ pub fn describe(record: &Record) -> String {
         Event::ClientFinished { client, sessions, sent, completed } => {
             format!("c{client} finished: {sessions} sessions, {sent} sent, {completed} completed")
         }
+        Event::GatewaySessions { open_sessions, opened_sessions, waited_ms } => format!(
+            "gateway holds {open_sessions} of the {opened_sessions} sessions it opened, \
+             {waited_ms} ms after the clients stopped"
+        ),
+        Event::ProbeFailed { reason } => format!("the gateway did not answer the probe: {reason}"),
     }
 }
 

@@ -41,6 +41,8 @@ pub enum Event {
         links: Vec<LinkLatency>,
         /// Each service's warm-up after every start, by service name.
         warmup_ms: BTreeMap<String, u64>,
+        /// The gateway's idle timeout: how long it may hold a session whose client went silent.
+        idle_timeout_ms: u64,
     },
     /// A service host's software started; `incarnation` counts its starts from 1.
     ServiceStarted {
@@ -127,6 +129,18 @@ pub enum Event {
         sent: u32,
         completed: u32,
     },
+    /// The end-of-run probe's last answer from the gateway's `GET /stats`, `waited_ms` after every
+    /// client had stopped: at once if no session was open, else when the last was released or
+    /// the release window ran out.
+    GatewaySessions {
+        open_sessions: u64,
+        opened_sessions: u64,
+        waited_ms: u64,
+    },
+    /// The end-of-run probe had no answer from the gateway within the release window.
+    ProbeFailed {
+        reason: String,
+    },
 }
 
 impl Event {
@@ -174,6 +188,19 @@ pub enum Fault {
     Repair { a: String, b: String },
     Hold { a: String, b: String },
     Release { a: String, b: String },
+}
+
+impl Fault {
+    /// The two hosts of a link fault.
+    pub fn link(&self) -> Option<(&str, &str)> {
+        match self {
+            Fault::Crash { .. } | Fault::Bounce { .. } => None,
+            Fault::Partition { a, b }
+            | Fault::Repair { a, b }
+            | Fault::Hold { a, b }
+            | Fault::Release { a, b } => Some((a, b)),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

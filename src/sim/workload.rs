@@ -1,8 +1,12 @@
 //! The workload: the client hosts, each running its clients as tasks of one host (not one host per
 //! client, which turmoil makes expensive), and the tokens the clients present.
 
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
 use futures_util::future::join_all;
 use rand::Rng as _;
+use tokio::sync::Notify;
 use turmoil::Sim;
 
 use super::client::Client;
@@ -18,8 +22,27 @@ use crate::token::{Claims, mint};
 /// Lifetime of unknown-user tokens, and of expired ones before they expired.
 const TOKEN_TTL_SECS: u64 = 3600;
 
-/// Registers the client hosts with `sim`. Each finishes when all its clients have.
-pub(super) fn register(sim: &mut Sim<'_>, scenario: &Scenario, recorder: &Recorder) {
+/// What crashes a client host. turmoil crashes only server hosts, so a client host's software
+/// stops itself when its plug is pulled, dropping its clients' connections unclosed; the fault
+/// injector has cut the host off from every other host first, so nothing it sends on the way
+/// down arrives.
+#[derive(Clone, Default)]
+pub(super) struct Plug(Rc<Notify>);
+
+impl Plug {
+    pub fn pull(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Registers the client hosts with `sim` and returns their plugs, by host name. Each host finishes
+/// when all its clients have, or when its plug is pulled.
+pub(super) fn register(
+    sim: &mut Sim<'_>,
+    scenario: &Scenario,
+    recorder: &Recorder,
+) -> BTreeMap<String, Plug> {
+    let mut plugs = BTreeMap::new();
     for (host_index, conditions) in scenario.client_hosts.iter().enumerate() {
         let host = client_host(host_index);
         let seed = derive(scenario.seed, Purpose::Chunking { host: &host, incarnation: 1 });
@@ -41,11 +64,18 @@ pub(super) fn register(sim: &mut Sim<'_>, scenario: &Scenario, recorder: &Record
                 recorder: recorder.clone(),
             })
             .collect();
+        let plug = Plug::default();
+        plugs.insert(host.clone(), plug.clone());
         sim.client(host.clone(), async move {
-            join_all(clients.into_iter().map(Pending::start)).await;
+            tokio::select! {
+                biased;
+                () = plug.0.notified() => {}
+                _ = join_all(clients.into_iter().map(Pending::start)) => {}
+            }
             Ok(())
         });
     }
+    plugs
 }
 
 /// A client before its start time.

@@ -145,7 +145,18 @@ fn an_expired_refusal_of_a_valid_token_counts_as_skew() {
 }
 
 #[test]
+fn a_client_host_crash_counts_once_the_gateway_freed_the_half_open_session() {
+    let crash = || Fault::Crash { host: "client-0".into() };
+    let probed = |open_sessions| Event::GatewaySessions { open_sessions, opened_sessions: 1, waited_ms: 0 };
+    let open = || Script::default().attempt(1).established(1).fault(crash());
+    assert!(reaches(open().then(probed(0)), "half_open_session_released"));
+    assert!(!reaches(open().then(probed(1)), "half_open_session_released"));
+    let closed = Script::default().attempt(1).established(1).closed(1, 1000).fault(crash()).then(probed(0));
+    assert!(!reaches(closed, "half_open_session_released"));
+}
+
+#[test]
 fn every_path_has_a_sentence_and_an_empty_trace_reaches_none() {
     assert!(reached(&Trace::default()).is_empty());
-    assert_eq!(PATHS.len(), 8);
+    assert_eq!(PATHS.len(), 9);
 }

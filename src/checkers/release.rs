@@ -1,0 +1,117 @@
+//! Release: every session the gateway opened is released by the end of the run. A session whose
+//! client closed, vanished (a crashed client host leaves the connection half-open) or was cut off
+//! must not keep its slot and its memory: the gateway frees a silent session within its idle
+//! timeout. Once every client has stopped, the simulator's probe asks the gateway how many
+//! sessions it still holds (`GET /stats`), waiting out the release window for that number to reach
+//! zero ([`crate::sim::Scenario::release_window_ms`]); this checker reads the answer.
+//!
+//! A gateway that is down at the end holds nothing, so a probe it could not answer is a violation
+//! only while it was up, and a trace without the probe's answer is one unless it was down.
+
+use crate::sim::Violation;
+use crate::sim::scenario::GATEWAY;
+use crate::sim::trace::{Event, Fault, Record, Trace};
+
+pub const NAME: &str = "release";
+
+pub fn check(trace: &Trace) -> Vec<Violation> {
+    let answer = trace
+        .records
+        .iter()
+        .rev()
+        .find(|record| matches!(record.event, Event::GatewaySessions { .. } | Event::ProbeFailed { .. }));
+    let problem = match answer.map(|record| &record.event) {
+        Some(Event::GatewaySessions { open_sessions: 0, .. }) => None,
+        Some(Event::GatewaySessions { open_sessions, opened_sessions, waited_ms }) => Some(format!(
+            "the gateway still held {open_sessions} of the {opened_sessions} sessions it opened {waited_ms} ms \
+             after every client had stopped, past its idle timeout of {} ms: {} leaked",
+            idle_timeout_ms(trace),
+            if *open_sessions == 1 { "a session" } else { "sessions" }
+        )),
+        _ if gateway_down_at_end(trace) => None,
+        Some(Event::ProbeFailed { reason }) => {
+            Some(format!("the gateway was up but did not answer the end-of-run probe: {reason}"))
+        }
+        _ => Some(
+            "the trace has no answer from the end-of-run probe, so leaked sessions would go unseen"
+                .to_owned(),
+        ),
+    };
+    let at_ms = answer.or(trace.records.last()).map(|record| record.at_ms);
+    problem
+        .map(|message| Violation { checker: NAME.to_owned(), at_ms, client: None, session: None, message })
+        .into_iter()
+        .collect()
+}
+
+fn idle_timeout_ms(trace: &Trace) -> u64 {
+    trace
+        .records
+        .iter()
+        .find_map(|record| match record.event {
+            Event::Conditions { idle_timeout_ms, .. } => Some(idle_timeout_ms),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the gateway's last start was followed by a crash or a failure.
+fn gateway_down_at_end(trace: &Trace) -> bool {
+    let last = trace.records.iter().rev().find_map(|record: &Record| match &record.event {
+        Event::ServiceStarted { .. } if record.host == GATEWAY => Some(false),
+        Event::ServiceFailed { .. } if record.host == GATEWAY => Some(true),
+        Event::Fault { fault: Fault::Crash { host } } if host == GATEWAY => Some(true),
+        _ => None,
+    });
+    last.unwrap_or(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::sim::probe::PROBE_HOST;
+
+    /// Two sessions of alice, the first closed, the second left open by a crashed client host.
+    fn one_session_left_half_open() -> TraceBuilder {
+        let alice = context("a1", "alice");
+        TraceBuilder::new()
+            .client(0, "alice")
+            .established(0, 1, &alice)
+            .closed_by_client(0, 1)
+            .established(0, 2, &context("a2", "alice"))
+            .fault(Fault::Crash { host: "client-0".to_owned() })
+    }
+
+    fn messages(trace: &Trace) -> Vec<String> {
+        check(trace).into_iter().map(|violation| violation.message).collect()
+    }
+
+    #[test]
+    fn a_gateway_that_released_every_session_passes() {
+        assert_eq!(messages(&one_session_left_half_open().probed(0, 2).build()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_session_still_held_after_the_release_window_is_a_leak() {
+        let found = messages(&one_session_left_half_open().probed(1, 2).build());
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("the gateway still held 1 of the 2 sessions it opened"), "{}", found[0]);
+        assert!(found[0].ends_with("past its idle timeout of 30000 ms: a session leaked"), "{}", found[0]);
+    }
+
+    #[test]
+    fn an_unanswered_or_missing_probe_counts_only_while_the_gateway_is_up() {
+        let unanswered = Event::ProbeFailed { reason: "connect: ConnectionRefused".to_owned() };
+        let up = one_session_left_half_open().record(PROBE_HOST, unanswered.clone()).build();
+        assert!(messages(&up)[0].contains("was up but did not answer"), "{:?}", messages(&up));
+        let missing = one_session_left_half_open().build();
+        assert!(messages(&missing)[0].contains("no answer from the end-of-run probe"));
+
+        let crashed = || one_session_left_half_open().fault(Fault::Crash { host: GATEWAY.to_owned() });
+        assert!(messages(&crashed().record(PROBE_HOST, unanswered).build()).is_empty());
+        assert!(messages(&crashed().build()).is_empty());
+        let restarted = crashed().record(GATEWAY, Event::ServiceStarted { incarnation: 2 });
+        assert_eq!(messages(&restarted.build()).len(), 1);
+    }
+}

@@ -1,0 +1,57 @@
+//! The end-of-run probe: once every client has stopped, a host of its own asks the gateway for its
+//! session gauges (`GET /stats`) until it holds no session or the release window has run out, and
+//! records the last answer. A session still open then is one the gateway leaked, which the
+//! release checker ([`crate::checkers::release`]) reports.
+//!
+//! The probe is registered only when the clients are done, so a run pays for one more host only
+//! while it is being probed, and a run that released everything is probed once.
+
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep};
+use turmoil::Sim;
+
+use super::client::GATEWAY_PORT;
+use super::net::SimNet;
+use super::scenario::{GATEWAY, Scenario};
+use super::trace::{Event, Recorder};
+use crate::http::get_json;
+use crate::services::gateway::SessionStats;
+
+/// The probe's host name.
+pub const PROBE_HOST: &str = "probe";
+/// How often the probe asks again while sessions are open.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+/// How long one question may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Registers the probe with `sim`; it finishes once it has recorded its answer.
+pub(super) fn register(sim: &mut Sim<'_>, scenario: &Scenario, recorder: &Recorder) {
+    let window = Duration::from_millis(scenario.release_window_ms());
+    let recorder = recorder.clone();
+    sim.client(PROBE_HOST, async move {
+        let event = probe(&SimNet::new(None, 0), window).await;
+        recorder.record(PROBE_HOST, event);
+        Ok(())
+    });
+}
+
+async fn probe(net: &SimNet, window: Duration) -> Event {
+    let start = Instant::now();
+    let address = format!("{GATEWAY}:{GATEWAY_PORT}");
+    loop {
+        let answer = get_json::<_, SessionStats>(net, &address, "/stats", REQUEST_TIMEOUT).await;
+        let waited = start.elapsed();
+        match answer {
+            Ok(stats) if stats.open_sessions == 0 || waited >= window => {
+                return Event::GatewaySessions {
+                    open_sessions: stats.open_sessions,
+                    opened_sessions: stats.opened_sessions,
+                    waited_ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+                };
+            }
+            Err(error) if waited >= window => return Event::ProbeFailed { reason: error.to_string() },
+            _ => sleep(POLL_EVERY).await,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! [`Scenario::validate`]: what makes a scenario inconsistent, said before anything runs.
+
+use super::{At, Restart, SERVICES, Scenario, TokenKind};
+
+/// The gateway pings at a third of its idle timeout, and an interval of zero cannot tick.
+const MIN_IDLE_TIMEOUT_MS: u64 = 100;
+
+impl Scenario {
+    /// Says what is inconsistent, if anything: unknown host names, empty ranges, an unknown-user
+    /// token for a user auth knows, a crash of a client host that does not exist.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.idle_timeout_ms < MIN_IDLE_TIMEOUT_MS {
+            return Err(format!("idle_timeout_ms must be at least {MIN_IDLE_TIMEOUT_MS}"));
+        }
+        let hosts = self.hosts();
+        let known = |name: &String| hosts.contains(name);
+        let range = |what: &str, (low, high): (u64, u64)| {
+            if low <= high { Ok(()) } else { Err(format!("{what}: {low} is above {high}")) }
+        };
+        if self.client_hosts.is_empty() {
+            return Err("at least one client host is needed".to_owned());
+        }
+        range("network.latency_ms", self.network.latency_ms)?;
+        range("client_policy.backoff_ms", self.client_policy.backoff_ms)?;
+        for link in &self.network.links {
+            range(&format!("latency of {}-{}", link.a, link.b), link.latency_ms)?;
+        }
+        let links = self.network.links.iter().map(|l| (&l.a, &l.b));
+        let faults = self.network.partitions.iter().chain(&self.network.holds).map(|f| (&f.a, &f.b));
+        for (a, b) in links.chain(faults) {
+            if !known(a) || !known(b) || a == b {
+                return Err(format!("no link between {a:?} and {b:?}; hosts are {}", hosts.join(", ")));
+            }
+        }
+        let conditions = SERVICES.iter().map(|s| &self.service(s).conditions).chain(&self.client_hosts);
+        if conditions.filter_map(|c| c.chunking).any(|c| c.max_read == 0 || c.max_write == 0) {
+            return Err("chunk sizes must be at least 1".to_owned());
+        }
+        for (index, client) in self.clients.iter().enumerate() {
+            if client.host >= self.client_hosts.len() {
+                return Err(format!(
+                    "client {index} runs on client host {}, which does not exist",
+                    client.host
+                ));
+            }
+            range(&format!("think_ms of client {index}"), client.think_ms)?;
+            if client.token == TokenKind::UnknownUser && self.users.contains(&client.user) {
+                return Err(format!(
+                    "client {index} has an unknown-user token but auth knows {}",
+                    client.user
+                ));
+            }
+        }
+        for crash in &self.client_crashes {
+            if crash.host >= self.client_hosts.len() {
+                return Err(format!("client host {} is to crash, but does not exist", crash.host));
+            }
+        }
+        let at = self.network.partitions.iter().chain(&self.network.holds).map(|f| &f.at);
+        let crashes = self.client_crashes.iter().map(|crash| &crash.at);
+        let restarts = SERVICES.iter().flat_map(|s| &self.service(s).restarts).map(Restart::at);
+        for at in at.chain(restarts).chain(crashes) {
+            if let At::After { client, .. } = at
+                && *client >= self.clients.len()
+            {
+                return Err(format!("a fault is timed after client {client}, which does not exist"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ClientCrash, LinkFault};
+    use super::*;
+
+    #[test]
+    fn inconsistent_scenarios_are_refused_with_a_reason() {
+        let mut scenario = Scenario::default();
+        scenario.network.partitions.push(LinkFault {
+            a: "gateway".into(),
+            b: "client-3".into(),
+            at: At::Ms(0),
+            duration_ms: 1,
+        });
+        assert!(scenario.validate().unwrap_err().contains("client-3"));
+
+        let mut scenario = Scenario::default();
+        scenario.clients[1].token = TokenKind::UnknownUser;
+        assert!(scenario.validate().unwrap_err().contains("bob"));
+    }
+
+    #[test]
+    fn a_crash_of_a_missing_client_host_is_refused() {
+        let mut scenario = Scenario::default();
+        scenario.client_crashes.push(ClientCrash { host: 1, at: At::Ms(5) });
+        assert!(scenario.validate().unwrap_err().contains("client host 1"));
+        scenario.client_crashes[0].host = 0;
+        assert_eq!(scenario.validate(), Ok(()));
+        scenario.idle_timeout_ms = 0;
+        assert!(scenario.validate().unwrap_err().contains("idle_timeout_ms"));
+    }
+}
