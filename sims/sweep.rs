@@ -1,21 +1,24 @@
-//! Many drawn scenarios in the fixed mode: none may end in a turmoil error ("Ran for duration",
-//! "server socket buffer full"), leave a client unfinished (unless its host crashed, after which
-//! none of its clients may finish), or break an invariant.
+//! Many drawn scenarios in the fixed mode, through every checker (the first three also through
+//! those that rerun the scenario): none may end in a turmoil error ("Ran for duration", "server
+//! socket buffer full"), break an invariant, or leave a client unfinished, unless its host crashed,
+//! after which none of its clients may finish.
 //!
-//! `GATESIM_SEEDS` sets how many (default 50) and `GATESIM_SEED` the first (default 0), so a sweep
-//! of any size runs under plain `cargo test`; the seeds are split over the machine's cores.
+//! `GATESIM_SEEDS` sets how many (default 200) and `GATESIM_SEED` the first (default 0), so a
+//! sweep of any size runs under plain `cargo test`; the seeds are split over the machine's cores.
 
-use std::sync::Mutex;
+use std::num::NonZero;
 use std::thread;
 
+use gatesim::checkers::{Options, verify};
 use gatesim::services::gateway::Mode;
 use gatesim::sim::scenario::client_host;
+use gatesim::sim::sweep::across_threads;
 use gatesim::sim::trace::Fault;
-use gatesim::sim::{Event, Record, Scenario, check};
+use gatesim::sim::{Event, Outcome, Record, Scenario};
 
-use crate::support::run;
-
-const DEFAULT_SEEDS: u64 = 50;
+const DEFAULT_SEEDS: u64 = 200;
+/// Seeds that also get the checkers that rerun the scenario (four more runs each).
+const RERUN_SEEDS: u64 = 3;
 
 fn env_number(name: &str) -> Option<u64> {
     let value = std::env::var(name).ok()?;
@@ -26,53 +29,41 @@ fn env_number(name: &str) -> Option<u64> {
 fn drawn_scenarios_run_clean_in_fixed_mode() {
     let first = env_number("GATESIM_SEED").unwrap_or(0);
     let count = env_number("GATESIM_SEEDS").unwrap_or(DEFAULT_SEEDS);
-    let workers = thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let failures = Mutex::new(Vec::new());
-    thread::scope(|scope| {
-        for worker in 0..workers {
-            let failures = &failures;
-            scope.spawn(move || {
-                for seed in (first + worker..first + count).step_by(workers as usize) {
-                    if let Some(failure) = failure(seed) {
-                        failures.lock().unwrap().push(failure);
-                    }
-                }
-            });
-        }
-    });
-    let mut failures = failures.into_inner().unwrap();
-    failures.sort();
+    let seeds: Vec<u64> = (first..first + count).collect();
+    let jobs = thread::available_parallelism().map_or(1, NonZero::get);
+    let failures: Vec<String> =
+        across_threads(&seeds, jobs, || true, failure).into_iter().filter_map(|(_, f)| f).collect();
     assert!(failures.is_empty(), "{} of {count} seeds failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 fn failure(seed: u64) -> Option<String> {
     let scenario = Scenario { mode: Mode::Fixed, ..Scenario::from_seed(seed) };
-    let outcome = run(&scenario);
+    let options = if seed < RERUN_SEEDS { Options::ALL } else { Options::TRACE_ONLY };
+    let report = verify(&scenario, options);
     let replay = format!("reproduce: cargo run --release -- replay {seed}");
-    let violations = check(&outcome);
-    if !violations.is_empty() {
-        let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    if !report.passed() {
+        let listed: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
         return Some(format!("seed {seed}: {}\n  {replay}", listed.join("\n  ")));
     }
-    let crashes: Vec<(&str, u64)> = outcome
-        .trace
-        .records
-        .iter()
-        .filter_map(|r| match &r.event {
-            Event::Fault { fault: Fault::Crash { host } } if host.starts_with("client-") => {
-                Some((host.as_str(), r.at_ms))
-            }
+    unfinished(&scenario, &report.outcome).map(|problem| format!("seed {seed}: {problem}\n  {replay}"))
+}
+
+/// What is wrong with which clients finished: one on a live host that did not, or one on a
+/// crashed host that did after the crash.
+fn unfinished(scenario: &Scenario, outcome: &Outcome) -> Option<String> {
+    let records = &outcome.trace.records;
+    let crashed_at = |host: &str| {
+        records.iter().find_map(|r| match &r.event {
+            Event::Fault { fault: Fault::Crash { host: crashed } } if crashed == host => Some(r.at_ms),
             _ => None,
         })
-        .collect();
-    let crashed_at = |host: &str| crashes.iter().find(|(crashed, _)| *crashed == host).map(|(_, at)| *at);
+    };
     let finished: Vec<&Record> =
-        outcome.trace.records.iter().filter(|r| matches!(r.event, Event::ClientFinished { .. })).collect();
+        records.iter().filter(|r| matches!(r.event, Event::ClientFinished { .. })).collect();
     if let Some(late) = finished.iter().find(|r| crashed_at(&r.host).is_some_and(|at| r.at_ms > at)) {
-        return Some(format!("seed {seed}: a client finished on {} after it crashed\n  {replay}", late.host));
+        return Some(format!("a client finished on {} after it crashed", late.host));
     }
     let expected = scenario.clients.iter().filter(|c| crashed_at(&client_host(c.host)).is_none()).count();
     let live = finished.iter().filter(|r| crashed_at(&r.host).is_none()).count();
-    (live != expected)
-        .then(|| format!("seed {seed}: {live} of the {expected} clients on live hosts finished\n  {replay}"))
+    (live != expected).then(|| format!("{live} of the {expected} clients on live hosts finished"))
 }

@@ -38,12 +38,6 @@ mod end_to_end;
 #[cfg(test)]
 mod testing;
 
-use std::collections::BTreeMap;
-use std::num::NonZero;
-use std::ops::Range;
-use std::thread;
-
-use crate::sim::sweep::across_threads;
 use crate::sim::{self, Checker, Outcome, Scenario, Violation};
 
 /// The checkers that read one trace, by name.
@@ -104,25 +98,4 @@ pub fn verify(scenario: &Scenario, options: Options) -> Report {
         violations.extend(determinism::check(scenario, &outcome.trace));
     }
     Report { outcome, checkers, violations }
-}
-
-/// Verifies the scenario `draw` gives for each seed in `seeds`, with the options it gives, spread
-/// over the machine's cores. Returns the violations by seed, leaving out seeds without any. Runs
-/// are independent and deterministic, so the threads change only how long a sweep takes.
-pub fn verify_many(
-    seeds: Range<u64>,
-    draw: impl Fn(u64) -> (Scenario, Options) + Sync,
-) -> BTreeMap<u64, Vec<Violation>> {
-    let seeds: Vec<u64> = seeds.collect();
-    let jobs = thread::available_parallelism().map_or(1, NonZero::get);
-    let verified = across_threads(
-        &seeds,
-        jobs,
-        || true,
-        |seed| {
-            let (scenario, options) = draw(seed);
-            verify(&scenario, options).violations
-        },
-    );
-    verified.into_iter().filter(|(_, violations)| !violations.is_empty()).collect()
 }
