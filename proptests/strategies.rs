@@ -4,7 +4,9 @@
 
 use gatesim::services::gateway::{Environment, Mode};
 use gatesim::sim::Scenario;
-use gatesim::sim::scenario::{At, ClientSpec, LinkFault, LinkLatency, Milestone, Restart, ServiceSpec};
+use gatesim::sim::scenario::{
+    At, ClientCrash, ClientSpec, HostConditions, LinkFault, LinkLatency, Milestone, Restart, ServiceSpec,
+};
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -56,7 +58,14 @@ pub enum FaultCase {
     PartitionAfter { dependency: Dependency, client: usize, duration_ms: u64 },
     /// Every message between the gateway and the dependency takes `latency_ms`.
     SlowLink { dependency: Dependency, latency_ms: u64 },
+    /// `client` runs alone on a host of its own, which crashes for good `delay_ms` after the
+    /// client is established, leaving the gateway a half-open session.
+    ClientHostCrash { client: usize, delay_ms: u64 },
 }
+
+/// The gateway's idle timeout in cases with a crashed client host: short, so that the run does
+/// not wait half a minute for the half-open session to be freed.
+const CRASH_IDLE_TIMEOUT_MS: u64 = 2000;
 
 impl Case {
     pub fn scenario(&self, mode: Mode) -> Scenario {
@@ -116,6 +125,15 @@ fn apply(fault: &FaultCase, clients: usize, scenario: &mut Scenario) {
             };
             scenario.network.links.push(link);
         }
+        FaultCase::ClientHostCrash { client, delay_ms } => {
+            let client = client % clients;
+            let host = scenario.client_hosts.len();
+            scenario.client_hosts.push(HostConditions::default());
+            scenario.clients[client].host = host;
+            scenario.idle_timeout_ms = CRASH_IDLE_TIMEOUT_MS;
+            let at = At::After { client, milestone: Milestone::Established, delay_ms };
+            scenario.client_crashes.push(ClientCrash { host, at });
+        }
     }
 }
 
@@ -140,6 +158,7 @@ fn fault() -> impl Strategy<Value = FaultCase> {
         }),
         (dependency(), 0u64..1500)
             .prop_map(|(dependency, latency_ms)| FaultCase::SlowLink { dependency, latency_ms }),
+        (0usize..4, 0u64..300).prop_map(|(client, delay_ms)| FaultCase::ClientHostCrash { client, delay_ms }),
     ]
 }
 
