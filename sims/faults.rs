@@ -146,10 +146,15 @@ fn a_crashed_client_hosts_session_is_freed_within_the_idle_timeout() {
     else {
         panic!("the gateway did not release every session: {:?}", trace.records[probe]);
     };
-    // Held while the gateway could not know the client was gone, freed within the release window.
+    // Held while the gateway could not know the client was gone: the probe, which starts as the
+    // clients on host 0 finish, kept finding it open. Then freed at the first ping tick past the
+    // idle timeout (ticks a third of it apart), after two unanswered 1 s close-handshake waits,
+    // and seen by the probe's next poll (250 ms apart, 1..=10 ms links).
     let freed = trace.records[probe].at_ms - crashed;
-    assert!(freed >= scenario.idle_timeout_ms, "freed {freed} ms after the crash, before the idle timeout");
-    assert!(freed <= scenario.release_window_ms(), "freed only {freed} ms after the crash");
+    let idle = scenario.idle_timeout_ms;
+    assert!(freed >= idle, "freed {freed} ms after the crash, before the idle timeout");
+    let bound = idle + idle / 3 + 2 * 1000 + 250 + 40;
+    assert!(freed <= bound, "freed only {freed} ms after the crash, past {bound} ms");
 
     assert_eq!(trace.to_jsonl(), run_clean(&scenario).trace.to_jsonl(), "a second run differs");
 }

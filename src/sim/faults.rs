@@ -210,9 +210,7 @@ impl Injector {
             }
         }
     }
-}
 
-impl Injector {
     /// Crashes client host `host` for good: cut off from every other host, then its plug pulled.
     fn pull_plug(&mut self, sim: &mut Sim<'_>, host: &str) {
         for other in self.hosts.iter().filter(|other| *other != host) {
