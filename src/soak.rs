@@ -3,7 +3,9 @@
 //!
 //! Each client is closed-loop: it sends a message, waits for its answer, sends the next. A message
 //! is *completed* when `agent_completed` arrives with the agent's result for exactly its content,
-//! *errored* when an error frame names it, and *lost* otherwise. Lost must be zero.
+//! *errored* when an error frame names it, and *lost* otherwise. Lost must be zero. A client told
+//! `RATE_LIMITED` waits for the gateway's bucket to refill before sending again, as a well-behaved
+//! client would, rather than spinning on refusals that say nothing about the system's capacity.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,8 +19,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::net::{Net, TokioNet};
-use crate::protocol::{ClientFrame, ClientMessage, ServerFrame};
-use crate::services::gateway::{AgentResult, result_for};
+use crate::protocol::{ClientFrame, ClientMessage, ErrorCode, ServerFrame};
+use crate::services::gateway::{AgentResult, Limits, result_for};
 
 /// How long a client waits for any one thing before counting it as lost.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -143,6 +145,10 @@ async fn client(index: usize, url: &str, token: &str, deadline: Instant, counter
             }
             Answer::Error(code) => {
                 counters.errored.fetch_add(1, Ordering::Relaxed);
+                if code == ErrorCode::RateLimited.as_str() {
+                    // One token of the bucket the soak's gateway has: the default.
+                    tokio::time::sleep(Duration::from_secs(1) / Limits::default().messages_per_sec).await;
+                }
                 *log.error_codes.entry(code).or_default() += 1;
             }
             Answer::Lost => break,
