@@ -22,7 +22,7 @@ pub struct Session<'t> {
     pub user: Option<&'t str>,
     pub token: Option<TokenKind>,
     /// Every record naming this session, in trace order, and the crash of its client host if
-    /// that came while it ran.
+    /// that came after the session began.
     pub records: Vec<&'t Record>,
 }
 
