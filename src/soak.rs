@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::net::{Net, TokioNet};
 use crate::protocol::{ClientFrame, ClientMessage, ErrorCode, ServerFrame};
-use crate::services::gateway::{AgentResult, Limits, result_for};
+use crate::services::gateway::{AgentResult, result_for};
 
 /// How long a client waits for any one thing before counting it as lost.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -33,6 +33,9 @@ pub struct SoakConfig {
     pub duration: Duration,
     /// Clients start spread over this long, so connects do not all land in one instant.
     pub ramp: Duration,
+    /// The gateway's refill rate for each session's messages (`Limits::messages_per_sec`): a
+    /// client told `RATE_LIMITED` waits for one token of it.
+    pub messages_per_sec: u32,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -83,9 +86,10 @@ pub async fn run(config: SoakConfig, progress_every: Duration) -> SoakReport {
         .map(|(index, token)| {
             let delay = config.ramp.mul_f64(index as f64 / clients.max(1) as f64);
             let (url, counters) = (config.url.clone(), Arc::clone(&counters));
+            let rate_limited_pause = Duration::from_secs(1) / config.messages_per_sec.max(1);
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                client(index, &url, &token, deadline, &counters).await
+                client(index, &url, &token, deadline, rate_limited_pause, &counters).await
             })
         })
         .collect();
@@ -118,7 +122,14 @@ pub async fn run(config: SoakConfig, progress_every: Duration) -> SoakReport {
     report
 }
 
-async fn client(index: usize, url: &str, token: &str, deadline: Instant, counters: &Counters) -> ClientLog {
+async fn client(
+    index: usize,
+    url: &str,
+    token: &str,
+    deadline: Instant,
+    rate_limited_pause: Duration,
+    counters: &Counters,
+) -> ClientLog {
     let mut log = ClientLog::default();
     let Some(mut ws) = connect(url, token).await else {
         counters.connect_failures.fetch_add(1, Ordering::Relaxed);
@@ -146,8 +157,7 @@ async fn client(index: usize, url: &str, token: &str, deadline: Instant, counter
             Answer::Error(code) => {
                 counters.errored.fetch_add(1, Ordering::Relaxed);
                 if code == ErrorCode::RateLimited.as_str() {
-                    // One token of the bucket the soak's gateway has: the default.
-                    tokio::time::sleep(Duration::from_secs(1) / Limits::default().messages_per_sec).await;
+                    tokio::time::sleep(rate_limited_pause).await;
                 }
                 *log.error_codes.entry(code).or_default() += 1;
             }

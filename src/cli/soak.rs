@@ -41,6 +41,7 @@ async fn run_soak(args: SoakArgs) -> anyhow::Result<()> {
     let service_secret = super::service_secret();
     let mut gateway = GatewayConfig::new("", "", service_secret.clone());
     gateway.mode = args.mode;
+    let messages_per_sec = gateway.limits.messages_per_sec;
     let config = LoopbackConfig {
         addrs: Addrs::ephemeral(),
         jwt_secret: jwt_secret.clone(),
@@ -60,6 +61,7 @@ async fn run_soak(args: SoakArgs) -> anyhow::Result<()> {
         tokens,
         duration: Duration::from_secs(args.secs),
         ramp: Duration::from_secs(args.ramp_secs),
+        messages_per_sec,
     };
     let report = soak(soak_config, Duration::from_secs(5)).await;
     running.shutdown().await?;

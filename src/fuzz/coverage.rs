@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::protocol::{ErrorCode, ServerFrame};
-use crate::sim::scenario::TokenKind;
+use crate::sim::scenario::{SERVICES, TokenKind};
 use crate::sim::trace::{Event, Fault, Side, Trace};
 
 /// Every rare path, with the sentence the summary prints for it.
@@ -100,8 +100,9 @@ pub fn reached(trace: &Trace) -> Vec<&'static str> {
     if faults.iter().any(|(i, f)| matches!(f, Fault::Release { .. }) && open_at(*i)) {
         found.push("hold_released_on_open_session");
     }
-    let client_crash_at =
-        |i: usize, f: &Fault| matches!(f, Fault::Crash { host } if host.starts_with("client-")) && open_at(i);
+    let client_crash_at = |i: usize, f: &Fault| {
+        matches!(f, Fault::Crash { host } if !SERVICES.contains(&host.as_str())) && open_at(i)
+    };
     let all_released =
         records.iter().any(|r| matches!(r.event, Event::GatewaySessions { open_sessions: 0, .. }));
     if all_released && faults.iter().any(|(i, f)| client_crash_at(*i, f)) {

@@ -172,8 +172,10 @@ impl Injector {
             return;
         }
         match fault {
-            Fault::Crash { host } if self.plugs.contains_key(host) => self.pull_plug(sim, host),
-            Fault::Crash { host } => self.silently(sim, host, |sim| sim.crash(host.as_str())),
+            Fault::Crash { host } => match self.plugs.get(host).cloned() {
+                Some(plug) => self.pull_plug(sim, host, &plug),
+                None => self.silently(sim, host, |sim| sim.crash(host.as_str())),
+            },
             Fault::Bounce { host } => self.silently(sim, host, |sim| sim.bounce(host.as_str())),
             Fault::Partition { a, b } => {
                 sim.partition(a.as_str(), b.as_str());
@@ -212,15 +214,13 @@ impl Injector {
     }
 
     /// Crashes client host `host` for good: cut off from every other host, then its plug pulled.
-    fn pull_plug(&mut self, sim: &mut Sim<'_>, host: &str) {
+    fn pull_plug(&mut self, sim: &mut Sim<'_>, host: &str, plug: &Plug) {
         for other in self.hosts.iter().filter(|other| *other != host) {
             sim.partition(host, other.as_str());
             self.links.insert(link(host, other), LinkState::Partitioned);
         }
         self.crashed.insert(host.to_owned());
-        if let Some(plug) = self.plugs.get(host) {
-            plug.pull();
-        }
+        plug.pull();
     }
 }
 

@@ -9,12 +9,14 @@ use crate::soak::{SoakConfig, run};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_soak_on_real_tcp_loses_nothing() {
     let users = ["alice", "bob", "carol"];
+    let gateway = GatewayConfig::new("", "", Secret::new("overwritten"));
+    let messages_per_sec = gateway.limits.messages_per_sec;
     let config = LoopbackConfig {
         addrs: Addrs::ephemeral(),
         jwt_secret: Secret::new(jwt_secret()),
         service_secret: Secret::new(SERVICE_SECRET),
         users: users.map(String::from).into(),
-        gateway: GatewayConfig::new("", "", Secret::new("overwritten")),
+        gateway,
     };
     let running = Running::start(config).await.unwrap();
     let tokens = (0..12).map(|n| token_for(users[n % 3])).collect();
@@ -23,6 +25,7 @@ async fn a_short_soak_on_real_tcp_loses_nothing() {
         tokens,
         duration: Duration::from_secs(1),
         ramp: Duration::from_millis(200),
+        messages_per_sec,
     };
     let report = run(soak, Duration::from_secs(60)).await;
     running.shutdown().await.unwrap();
