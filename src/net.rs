@@ -3,7 +3,8 @@
 //! Everything that talks over the network is generic over [`Net`]. `serve` runs on [`TokioNet`]
 //! (real TCP); the simulator runs the very same code on a `turmoil::net` implementation. Servers
 //! take an already-bound listener (any [`axum::serve::Listener`]) so that tests and the simulator
-//! choose the address, and bind ephemeral ports without races.
+//! choose the address, and bind ephemeral ports without races. Servers also start their tasks
+//! through the seam ([`Net::spawn`]), never with `tokio::spawn`.
 
 use std::future::Future;
 use std::io;
@@ -28,6 +29,13 @@ pub trait Net: Clone + Send + Sync + 'static {
     /// simulation). Callers bound the wait themselves: a simulated connect to a crashed host
     /// never answers.
     fn connect(&self, addr: &str) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+
+    /// Starts `task` on this host. Every task a service starts goes through here, so that a
+    /// simulated host's tasks can all be stopped when it crashes.
+    fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
 }
 
 /// Real TCP, for `gatesim serve` and the loopback tests.
@@ -47,5 +55,13 @@ impl Net for TokioNet {
         // Frames are small and latency-bound; Nagle only adds delay.
         stream.set_nodelay(true)?;
         Ok(stream)
+    }
+
+    fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(task)
     }
 }

@@ -1,6 +1,7 @@
 //! [`SimNet`]: the [`Net`] seam over `turmoil::net`, so the services and the clients run on the
 //! simulated network unchanged.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,6 +52,16 @@ impl Net for SimNet {
     async fn connect(&self, addr: &str) -> io::Result<SimStream> {
         let stream = turmoil::net::TcpStream::connect(addr).await?;
         Ok(self.wrap(stream))
+    }
+
+    /// The task lands on the runtime turmoil gives this host, and turmoil drops that runtime, with
+    /// every task on it, when the host crashes or bounces.
+    fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(task)
     }
 }
 
