@@ -77,10 +77,14 @@ impl Running {
         gateway_config.service_secret = config.service_secret;
         let shutdown = || stop.clone().cancelled_owned();
         let tasks = vec![
-            ("auth", tokio::spawn(auth::serve(auth_listener, auth_config, Arc::clone(&clock), shutdown()))),
+            (
+                "auth",
+                tokio::spawn(auth::serve(net, auth_listener, auth_config, Arc::clone(&clock), shutdown())),
+            ),
             (
                 "idgen",
                 tokio::spawn(idgen::serve(
+                    net,
                     idgen_listener,
                     IdgenConfig::default(),
                     clock,

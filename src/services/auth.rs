@@ -13,9 +13,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{Readiness, Secret};
+use super::{Readiness, Secret, accept};
 use crate::clock::SharedClock;
-use crate::net::Listener;
+use crate::net::Net;
 use crate::token::{TokenError, Verifier};
 
 /// The header the gateway proves itself with.
@@ -84,15 +84,13 @@ struct Auth {
 }
 
 /// Serves auth on `listener` until `shutdown` completes.
-pub async fn serve<L: Listener>(
-    listener: L,
+pub async fn serve<N: Net>(
+    net: N,
+    listener: N::Listener,
     config: AuthConfig,
     clock: SharedClock,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()>
-where
-    L::Addr: std::fmt::Debug,
-{
+) -> io::Result<()> {
     let auth = Arc::new(Auth {
         verifier: Verifier::new(config.jwt_secret.expose().as_bytes(), config.leeway_secs),
         readiness: Readiness::after(config.warmup),
@@ -101,7 +99,7 @@ where
     });
     let router =
         Router::new().route("/auth/validate", post(validate)).route("/healthz", get(health)).with_state(auth);
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    accept::serve(&net, listener, router, shutdown).await
 }
 
 async fn health(State(auth): State<Arc<Auth>>) -> StatusCode {

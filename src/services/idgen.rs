@@ -13,11 +13,11 @@ use axum::{Json, Router};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
-use super::Readiness;
+use super::{Readiness, accept};
 use crate::clock::{Rng, SharedClock};
 use crate::context::{SessionIds, validate_user_id};
 use crate::ids::{Id, IdKind};
-use crate::net::Listener;
+use crate::net::Net;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IdgenConfig {
@@ -51,16 +51,14 @@ struct Idgen {
 }
 
 /// Serves idgen on `listener` until `shutdown` completes.
-pub async fn serve<L: Listener>(
-    listener: L,
+pub async fn serve<N: Net>(
+    net: N,
+    listener: N::Listener,
     config: IdgenConfig,
     clock: SharedClock,
     rng: Rng,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()>
-where
-    L::Addr: std::fmt::Debug,
-{
+) -> io::Result<()> {
     // Start time in milliseconds: later lifetimes of this service always have a larger boot, so
     // identifiers stay unique across restarts without any persistent state.
     let boot = format!("{:x}", clock.since_epoch().as_millis());
@@ -73,7 +71,7 @@ where
         .route("/ids/session", post(session_ids))
         .route("/healthz", get(health))
         .with_state(idgen);
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    accept::serve(&net, listener, router, shutdown).await
 }
 
 async fn health(State(idgen): State<Arc<Idgen>>) -> StatusCode {

@@ -1,7 +1,9 @@
-//! The three services of the system under test. Each `serve` takes an already-bound listener and a
-//! shutdown future, and its clock and randomness injected, so the same code runs on loopback and in
-//! the simulator.
+//! The three services of the system under test. Each `serve` takes its [`Net`](crate::net::Net),
+//! an already-bound listener and a shutdown future, and its clock and randomness injected, so the
+//! same code runs on loopback and in the simulator. All three serve their routers with
+//! `accept::serve`, which starts every connection's task through the net.
 
+pub(crate) mod accept;
 pub mod auth;
 pub mod gateway;
 pub mod idgen;

@@ -103,11 +103,11 @@ impl Service {
                 let mut config =
                     auth::AuthConfig::new(Secret::new(jwt_secret()), service_secret(), self.users);
                 config.warmup = warmup;
-                auth::serve(listener, config, clock, stop).await
+                auth::serve(net, listener, config, clock, stop).await
             }
             IDGEN => {
                 let listener = net.bind(listen(IDGEN_PORT)).await?;
-                idgen::serve(listener, IdgenConfig { warmup }, clock, rng, stop).await
+                idgen::serve(net, listener, IdgenConfig { warmup }, clock, rng, stop).await
             }
             GATEWAY => {
                 let listener = net.bind(listen(GATEWAY_PORT)).await?;

@@ -65,7 +65,7 @@ impl Net for SimNet {
     }
 }
 
-/// A `turmoil` listener that axum can serve on.
+/// A `turmoil` listener the services' accept loop can serve on.
 pub struct SimListener {
     inner: turmoil::net::TcpListener,
     net: SimNet,

@@ -27,6 +27,7 @@ async fn idgen_ids_stay_unique_across_a_restart() {
         let stop = CancellationToken::new();
         let config = IdgenConfig::default();
         let server = tokio::spawn(idgen::serve(
+            TokioNet,
             listener,
             config,
             Arc::clone(&clock),

@@ -91,7 +91,13 @@ impl Stack {
             let users: BTreeSet<String> = ["alice", "bob", "carol"].map(String::from).into();
             let config = auth::AuthConfig::new(Secret::new(jwt_secret()), Secret::new(SERVICE_SECRET), users);
             let shutdown = stop.clone().cancelled_owned();
-            tasks.push(tokio::spawn(auth::serve(auth_listener, config, Arc::clone(&clock), shutdown)));
+            tasks.push(tokio::spawn(auth::serve(
+                TokioNet,
+                auth_listener,
+                config,
+                Arc::clone(&clock),
+                shutdown,
+            )));
         } else {
             // Nothing listens there any more: connects are refused, as for a service that is down.
             drop(auth_listener);
@@ -102,7 +108,14 @@ impl Stack {
         if options.idgen {
             let shutdown = stop.clone().cancelled_owned();
             let config = IdgenConfig::default();
-            tasks.push(tokio::spawn(idgen::serve(idgen_listener, config, clock, seeded_rng(7), shutdown)));
+            tasks.push(tokio::spawn(idgen::serve(
+                TokioNet,
+                idgen_listener,
+                config,
+                clock,
+                seeded_rng(7),
+                shutdown,
+            )));
         } else {
             drop(idgen_listener);
         }

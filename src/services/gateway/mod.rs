@@ -33,6 +33,7 @@ pub use agent::{AgentResult, result_for};
 pub use config::{AgentTiming, Environment, GatewayConfig, Limits, Mode, RetryPolicy};
 pub use limits::SessionStats;
 
+use super::accept;
 use crate::clock::{Rng, seeded_rng};
 use crate::net::Net;
 use limits::SessionCounts;
@@ -78,12 +79,11 @@ pub async fn serve<N: Net>(
         .route("/stats", get(stats::<N>))
         .with_state(Arc::clone(&gateway));
     let draining = gateway.draining.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            draining.cancel();
-        })
-        .await?;
+    let shutdown = async move {
+        shutdown.await;
+        draining.cancel();
+    };
+    accept::serve(&gateway.net, listener, router, shutdown).await?;
     // Each session bounds its own drain by `shutdown_grace`, so this wait is bounded too.
     gateway.sessions.close();
     gateway.sessions.wait().await;
