@@ -130,6 +130,6 @@ async fn open<N: Net>(net: &N, addr: &str) -> Result<SendRequest<Full<Bytes>>, H
         .await
         .map_err(|e| HttpError::Exchange(e.to_string()))?;
     // The connection task ends when the response has been read and `sender` is dropped.
-    tokio::spawn(connection);
+    net.spawn(connection);
     Ok(sender)
 }

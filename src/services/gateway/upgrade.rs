@@ -77,7 +77,7 @@ pub(super) async fn handle<N: Net>(State(gateway): State<Arc<Gateway<N>>>, mut r
         .max_frame_size(Some(gateway.config.max_frame_bytes));
     let rng = gateway.session_rng();
     let tracked = Arc::clone(&gateway);
-    tracked.sessions.spawn(async move {
+    let session = tracked.sessions.track_future(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
@@ -87,6 +87,7 @@ pub(super) async fn handle<N: Net>(State(gateway): State<Arc<Gateway<N>>>, mut r
             Err(error) => tracing::debug!(%error, "upgrade did not complete"),
         }
     });
+    tracked.net.spawn(session);
 
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let headers = response.headers_mut();

@@ -51,7 +51,7 @@ pub(super) async fn run<N: Net, S: Stream>(
 ) {
     let limits = gateway.config.limits.clone();
     let (sink, mut incoming) = ws.split();
-    let writer = Writer::start(sink, limits.outbound_frames);
+    let writer = Writer::start(&gateway.net, sink, limits.outbound_frames);
     let outbox = writer.outbox.clone();
 
     let established = tokio::select! {
@@ -87,7 +87,7 @@ pub(super) async fn run<N: Net, S: Stream>(
         in_flight: Arc::clone(&in_flight),
         closed: closed.clone(),
     };
-    let mut worker = tokio::spawn(worker.run(messages, rng));
+    let mut worker = gateway.net.spawn(worker.run(messages, rng));
     let mut reader = Reader {
         context: context.clone(),
         outbox: outbox.clone(),

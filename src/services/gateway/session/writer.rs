@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_util::sync::CancellationToken;
 
-use crate::net::Stream;
+use crate::net::{Net, Stream};
 use crate::protocol::{CloseCode, ErrorFrame, ServerFrame};
 
 /// How long a closing session waits for the client's half of the close handshake.
@@ -77,10 +77,10 @@ pub(super) struct Writer<S> {
 }
 
 impl<S: Stream> Writer<S> {
-    pub fn start(sink: Sink<S>, capacity: usize) -> Writer<S> {
+    pub fn start(net: &impl Net, sink: Sink<S>, capacity: usize) -> Writer<S> {
         let (queue, items) = mpsc::channel(capacity.max(8));
         let overflowed = CancellationToken::new();
-        let task = tokio::spawn(write_frames(sink, items, overflowed.clone()));
+        let task = net.spawn(write_frames(sink, items, overflowed.clone()));
         Writer { outbox: Outbox { queue, overflowed }, task }
     }
 
