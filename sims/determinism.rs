@@ -48,7 +48,7 @@ fn different_seeds_give_different_traces() {
 
 #[test]
 fn replay_prints_the_same_trace_hash_in_separate_processes() {
-    // Seed 3 also crashes a client host, whose plug and end-of-run probe must replay alike.
+    // Seed 3 also crashes a client host, whose stopped tasks and end-of-run probe must replay alike.
     assert!(!Scenario::from_seed(3).client_crashes.is_empty(), "seed 3 no longer crashes a client host");
     for seed in [3, 42, 777] {
         let replay = || {

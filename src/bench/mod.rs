@@ -1,17 +1,20 @@
 //! `gatesim bench`: how fast the simulator is, measured side by side with the same work done
-//! without it (issue 6). Five measurements, each repeated and reported as a median:
+//! without it (issues 6 and 11). Six measurements, each repeated and reported as a median:
 //!
 //! 1. [`Scenario::standard`] simulations per second, one after another on this thread (one core);
 //! 2. simulated time ÷ wall time over those runs;
-//! 3. the standard scenario's workload on real loopback TCP with real sleeps ([`real`]): how many
+//! 3. the same runs on turmoil 0.7's 1 ms-tick `Sim` ([`baseline`]), the engine gatesim had
+//!    before: how many times faster the event-driven engine is;
+//! 4. the standard scenario's workload on real loopback TCP with real sleeps ([`real`]): how many
 //!    times faster the simulation is;
-//! 4. the raw work of that workload without any network ([`raw`]): the simulation's wall time as a
+//! 5. the raw work of that workload without any network ([`raw`]): the simulation's wall time as a
 //!    ratio over it;
-//! 5. scale: many concurrent sessions in one simulation ([`Scenario::sessions`]): wall time and the
+//! 6. scale: many concurrent sessions in one simulation ([`Scenario::sessions`]): wall time and the
 //!    process's peak resident memory.
 //!
 //! Nothing is assumed: every figure comes from the runs the bench makes.
 
+mod baseline;
 mod raw;
 mod real;
 mod report;
@@ -23,9 +26,6 @@ use serde::Serialize;
 
 use crate::sim::Scenario;
 pub use report::{Samples, Targets};
-
-/// Ticks the idle measurement runs: a few standard runs' worth.
-const IDLE_TICKS: u64 = 10_000;
 
 /// How much to measure.
 #[derive(Clone, Debug)]
@@ -40,11 +40,13 @@ pub struct BenchConfig {
     pub sessions: Vec<usize>,
 }
 
-/// What `--json` writes: exactly the keys issue 6 lists.
+/// What `--json` writes: the keys issues 6 and 11 list.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
     pub standard_sims_per_sec: f64,
     pub sim_to_wall: f64,
+    /// Standard simulations per second on the engine over those on turmoil 0.7.
+    pub engine_speedup: f64,
     pub speedup_vs_real: f64,
     pub overhead_vs_raw: f64,
     pub scale: Vec<ScalePoint>,
@@ -72,8 +74,10 @@ pub struct Detail {
     pub standard_wall_ms: Samples,
     /// Simulated time of one standard simulation, in ms.
     pub standard_simulated_ms: Samples,
-    /// Wall time of one tick in which nothing happens, with the standard scenario's hosts, in µs.
-    pub idle_tick_us: Samples,
+    /// Standard simulations per second on turmoil 0.7's 1 ms-tick `Sim`.
+    pub baseline_sims_per_sec: Samples,
+    /// Simulated ÷ wall on turmoil 0.7.
+    pub baseline_sim_to_wall: Samples,
     /// Wall time of the standard workload on loopback, in ms.
     pub real_wall_ms: Samples,
     /// Wall time of the standard workload's raw work, in ms.
@@ -97,9 +101,13 @@ pub fn run(config: &BenchConfig, progress: impl Fn(&str)) -> anyhow::Result<Benc
         detail.standard_simulated_ms.push(standard.simulated.as_secs_f64() * 1000.0 / runs as f64);
     }
     for repetition in 1..=repetitions {
-        progress(&format!("idle ticks ({repetition}/{repetitions})"));
-        let tick = simulated::idle_tick(IDLE_TICKS)?;
-        detail.idle_tick_us.push(tick.as_secs_f64() * 1e6);
+        progress(&format!(
+            "standard scenario on turmoil 0.7: {runs} simulations ({repetition}/{repetitions})"
+        ));
+        let baseline = baseline::standard(runs)?;
+        let wall = baseline.wall.as_secs_f64();
+        detail.baseline_sims_per_sec.push(runs as f64 / wall);
+        detail.baseline_sim_to_wall.push(baseline.simulated.as_secs_f64() / wall);
     }
     let scenario = Scenario::standard(0);
     for repetition in 1..=repetitions {
@@ -128,6 +136,7 @@ pub fn run(config: &BenchConfig, progress: impl Fn(&str)) -> anyhow::Result<Benc
     Ok(BenchReport {
         standard_sims_per_sec: detail.sims_per_sec.median(),
         sim_to_wall: detail.sim_to_wall.median(),
+        engine_speedup: detail.sims_per_sec.median() / detail.baseline_sims_per_sec.median(),
         speedup_vs_real: detail.real_wall_ms.median() / standard_wall_ms,
         overhead_vs_raw: standard_wall_ms / detail.raw_wall_ms.median(),
         scale,
@@ -150,6 +159,7 @@ mod tests {
         for figure in [
             report.standard_sims_per_sec,
             report.sim_to_wall,
+            report.engine_speedup,
             report.speedup_vs_real,
             report.overhead_vs_raw,
             report.scale[0].wall_s,
@@ -159,8 +169,14 @@ mod tests {
         let json = serde_json::to_value(&report).unwrap();
         let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
         keys.sort();
-        let expected =
-            ["overhead_vs_raw", "scale", "sim_to_wall", "speedup_vs_real", "standard_sims_per_sec"];
+        let expected = [
+            "engine_speedup",
+            "overhead_vs_raw",
+            "scale",
+            "sim_to_wall",
+            "speedup_vs_real",
+            "standard_sims_per_sec",
+        ];
         assert_eq!(keys, expected);
         assert_eq!(json["scale"][0]["sessions"], 3);
     }

@@ -25,28 +25,6 @@ pub(super) fn standard(runs: u64) -> anyhow::Result<Batch> {
     Ok(Batch { wall: started.elapsed(), simulated: Duration::from_millis(simulated_ms) })
 }
 
-/// Wall time of one tick in which nothing happens, with as many hosts as the standard scenario:
-/// what turmoil costs per simulated millisecond before any work is done. Every host but the
-/// last waits forever; the last, a client, sleeps through `ticks` ticks.
-pub(super) fn idle_tick(ticks: u64) -> anyhow::Result<Duration> {
-    let hosts = Scenario::standard(0).hosts();
-    let Some((client, others)) = hosts.split_last() else { bail!("a scenario without hosts") };
-    let mut sim = turmoil::Builder::new()
-        .tick_duration(Duration::from_millis(1))
-        .simulation_duration(Duration::from_millis(ticks + 1))
-        .build();
-    for host in others {
-        sim.host(host.as_str(), std::future::pending);
-    }
-    sim.client(client.as_str(), async move {
-        tokio::time::sleep(Duration::from_millis(ticks)).await;
-        Ok(())
-    });
-    let started = Instant::now();
-    sim.run().map_err(|error| anyhow::anyhow!("the idle simulation failed: {error}"))?;
-    Ok(started.elapsed() / u32::try_from(ticks.max(1))?)
-}
-
 /// One simulation of `sessions` concurrent sessions.
 pub(super) fn scale(sessions: usize) -> anyhow::Result<ScalePoint> {
     let scenario = Scenario::sessions(0, sessions);
@@ -87,9 +65,14 @@ fn completed(scenario: &Scenario) -> anyhow::Result<Trace> {
     if let Some(error) = outcome.error {
         bail!("seed {} failed: {error}", scenario.seed);
     }
+    all_completed(scenario, &outcome.trace)?;
+    Ok(outcome.trace)
+}
+
+/// An error unless every message of `scenario` completed in `trace`.
+pub(super) fn all_completed(scenario: &Scenario, trace: &Trace) -> anyhow::Result<()> {
     let wanted: u32 = scenario.clients.iter().map(|c| c.messages).sum();
-    let completed: u32 = outcome
-        .trace
+    let completed: u32 = trace
         .records
         .iter()
         .map(|record| match record.event {
@@ -100,7 +83,7 @@ fn completed(scenario: &Scenario) -> anyhow::Result<Trace> {
     if completed != wanted {
         bail!("seed {}: {completed} of {wanted} messages completed", scenario.seed);
     }
-    Ok(outcome.trace)
+    Ok(())
 }
 
 /// How long the run lasted in simulated time: until its last record.

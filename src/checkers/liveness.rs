@@ -234,6 +234,7 @@ mod tests {
     use super::*;
     use crate::checkers::testing::{TraceBuilder, context};
     use crate::sim::scenario::TokenKind;
+    use crate::sim::trace::TRACE_FORMAT_VERSION;
 
     /// idgen bounced at 100 ms: the run has healed from 100 ms on.
     fn bounced() -> TraceBuilder {
@@ -319,6 +320,7 @@ mod tests {
             .refused(0, 1, crate::protocol::ErrorCode::AuthUnavailable)
             .build();
         slow_auth.records[0].event = Event::Conditions {
+            format_version: TRACE_FORMAT_VERSION,
             latency_ms: (1, 10),
             links: vec![LinkLatency { a: AUTH.into(), b: GATEWAY.into(), latency_ms: (100, 900) }],
             warmup_ms: BTreeMap::new(),
@@ -346,6 +348,7 @@ mod tests {
 
         let mut warming = bounced().build();
         warming.records[0].event = Event::Conditions {
+            format_version: TRACE_FORMAT_VERSION,
             latency_ms: (1, 10),
             links: Vec::new(),
             warmup_ms: BTreeMap::from([(IDGEN.to_owned(), 700)]),

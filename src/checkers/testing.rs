@@ -9,7 +9,7 @@ use crate::services::gateway::result_for;
 use crate::sim::client::message_id;
 use crate::sim::probe::PROBE_HOST;
 use crate::sim::scenario::{SERVICES, TokenKind};
-use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, Trace};
+use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
 
 /// A well-formed context for `user`; `tag` (lowercase hex) tells contexts apart.
 pub fn context(tag: &str, user: &str) -> SessionContext {
@@ -42,6 +42,7 @@ impl TraceBuilder {
     /// A run whose three services start at 0 ms on a network of 1..=10 ms links.
     pub fn new() -> TraceBuilder {
         let conditions = Event::Conditions {
+            format_version: TRACE_FORMAT_VERSION,
             latency_ms: (1, 10),
             links: Vec::new(),
             warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),

@@ -1,6 +1,7 @@
-//! Stream chunking: turmoil delivers each write whole, as one segment, and hands it back to one
-//! read; real TCP splits and merges. A [`SimStream`] with [`Chunking`] set re-cuts both directions
-//! from a seeded RNG, so the WebSocket and HTTP parsers of clients and services meet frames split
+//! Stream chunking: turmoil-net cuts what a socket sends into MSS-sized segments and hands a read
+//! everything that has arrived, so the small frames of this system travel whole; real TCP splits
+//! and merges them at any byte. A [`SimStream`] with [`Chunking`] set re-cuts both directions from
+//! a seeded RNG, so the WebSocket and HTTP parsers of clients and services meet frames split
 //! across reads and several frames in one read.
 
 use std::io;
@@ -9,7 +10,7 @@ use std::task::{Context, Poll, ready};
 
 use rand::Rng as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use turmoil::net::TcpStream;
+use turmoil_net::shim::tokio::net::TcpStream;
 
 use super::scenario::Chunking;
 use crate::clock::Rng;

@@ -2,8 +2,7 @@
 //! gateway and sends its messages, reconnecting with backoff when a session ends early.
 //!
 //! Every wait has a deadline (a connect to a crashed host never answers; a partition swallows
-//! data without a reset), and nothing is ever returned to turmoil as an error, since the first
-//! error would abort the whole run: whatever happens goes into the trace.
+//! data without a reset), and a client never fails: whatever happens goes into the trace.
 
 use std::time::Duration;
 
@@ -18,8 +17,6 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
-use super::chunking::SimStream;
-use super::net::SimNet;
 use super::scenario::{ClientPolicy, ClientSpec, GATEWAY};
 use super::trace::{Event, Recorder, Side, Waiting};
 use crate::clock::Rng;
@@ -50,18 +47,19 @@ pub fn message_id(client: usize, index: u32) -> String {
     format!("c{client}-m{index}")
 }
 
-pub(super) struct Client {
+/// A client on any network: the simulator's, or turmoil 0.7's in the bench's baseline.
+pub(crate) struct Client<N> {
     pub index: usize,
     pub host: String,
     pub spec: ClientSpec,
     pub policy: ClientPolicy,
-    pub net: SimNet,
+    pub net: N,
     pub rng: Rng,
     pub recorder: Recorder,
     pub token: String,
 }
 
-type Ws = WebSocketStream<SimStream>;
+type Ws<N> = WebSocketStream<<N as Net>::Stream>;
 
 /// What the client does once a session has ended.
 enum Next {
@@ -94,7 +92,7 @@ fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)
 }
 
-impl Client {
+impl<N: Net> Client<N> {
     /// Runs the client's sessions until it stops; never fails.
     pub async fn run(mut self) {
         let mut progress = Progress::default();
@@ -154,7 +152,7 @@ impl Client {
     }
 
     /// Connects and upgrades, within the connect timeout.
-    async fn open(&mut self, session: u32) -> Result<Ws, Next> {
+    async fn open(&mut self, session: u32) -> Result<Ws<N>, Next> {
         let client = self.index;
         let addr = format!("{GATEWAY}:{GATEWAY_PORT}");
         // The handshake key would come from the OS otherwise; it must come from the seed.
@@ -208,7 +206,12 @@ impl Client {
 
     /// Sends one message and reads until its last frame. `Ok(true)` when it completed, `Ok(false)`
     /// when the gateway refused it and kept the session open.
-    async fn exchange(&mut self, ws: &mut Ws, session: u32, message: &ClientMessage) -> Result<bool, Next> {
+    async fn exchange(
+        &mut self,
+        ws: &mut Ws<N>,
+        session: u32,
+        message: &ClientMessage,
+    ) -> Result<bool, Next> {
         let client = self.index;
         let deadline = Instant::now() + ms(self.policy.message_timeout_ms);
         let text = ClientFrame::UserMessage(message.clone()).to_text();
@@ -247,7 +250,7 @@ impl Client {
     /// and skipped.
     async fn receive(
         &mut self,
-        ws: &mut Ws,
+        ws: &mut Ws<N>,
         session: u32,
         deadline: Instant,
         waiting_for: Waiting,
@@ -302,7 +305,7 @@ impl Client {
     }
 
     /// Lets tungstenite send its reply to the server's close, then decides whether to go on.
-    async fn after_server_close(&mut self, ws: &mut Ws, code: Option<u16>) -> Next {
+    async fn after_server_close(&mut self, ws: &mut Ws<N>, code: Option<u16>) -> Next {
         let _ =
             timeout(ms(self.policy.close_timeout_ms), async { while let Some(Ok(_)) = ws.next().await {} })
                 .await;
@@ -313,7 +316,7 @@ impl Client {
     /// Closes the session from the client's side and reads what still arrives, until the
     /// server's half of the close or the close timeout. Returns `Reconnect` for callers that
     /// close because a wait ran out.
-    async fn close(&mut self, ws: &mut Ws, session: u32) -> Next {
+    async fn close(&mut self, ws: &mut Ws<N>, session: u32) -> Next {
         let client = self.index;
         let code = CloseCode::Normal.as_u16();
         self.record(Event::Closed {

@@ -1,15 +1,46 @@
 //! Simulated time: the pinned epoch, each host's skewed wall clock, and the run's millisecond.
+//!
+//! Every host of a run shares the engine's one paused tokio clock, so "now" is the same for all
+//! of them; the run's origin (the tokio instant it started at) is kept for this thread while the
+//! run lasts, so that clocks, the trace and log lines can say how far into the run they are.
 
+use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use crate::clock::Clock;
 
-/// The Unix time at which every run starts (2023-11-14T22:13:20Z). Pinned: turmoil's default is
-/// the machine's clock at build time, which would make tokens and identifiers differ per run.
+/// The Unix time at which every run starts (2023-11-14T22:13:20Z), so that tokens and
+/// identifiers are the same in every run of a seed.
 pub const EPOCH_UNIX_SECS: u64 = 1_700_000_000;
 
 pub fn epoch() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(EPOCH_UNIX_SECS)
+}
+
+thread_local! {
+    static ORIGIN: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Marks this thread as running a simulation that started at `origin`, until the guard drops.
+pub fn start(origin: Instant) -> RunClock {
+    ORIGIN.set(Some(origin));
+    RunClock(())
+}
+
+/// While it lives, [`elapsed`] reads the running simulation's time.
+pub struct RunClock(());
+
+impl Drop for RunClock {
+    fn drop(&mut self) {
+        ORIGIN.set(None);
+    }
+}
+
+/// Simulated time since the running simulation started, or `None` outside one.
+pub fn elapsed() -> Option<Duration> {
+    ORIGIN.get().map(|origin| origin.elapsed())
 }
 
 /// A host's wall clock: the simulation's time since the epoch, offset by the host's skew.
@@ -26,14 +57,9 @@ impl SimClock {
 
 impl Clock for SimClock {
     fn since_epoch(&self) -> Duration {
-        let now = turmoil::since_epoch().expect("a simulated clock is read only inside a simulated host");
+        let elapsed = elapsed().expect("a simulated clock is read only inside a simulation");
+        let now = Duration::from_secs(EPOCH_UNIX_SECS) + elapsed;
         let skew = Duration::from_millis(self.skew_ms.unsigned_abs());
         if self.skew_ms >= 0 { now + skew } else { now.saturating_sub(skew) }
     }
-}
-
-/// Milliseconds of simulated time since the run started, as seen by the running host.
-pub fn now_ms() -> u64 {
-    let elapsed = turmoil::sim_elapsed().expect("simulated time is read only inside a simulated host");
-    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
 }

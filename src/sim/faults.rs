@@ -1,26 +1,16 @@
-//! The fault injector: applies the scenario's restarts, partitions and holds from the simulator's
-//! step loop (crash and bounce exist only on `turmoil::Sim`), at absolute times or at times
-//! relative to what the clients have done so far, read from the trace.
+//! The fault injector: applies the scenario's restarts, client host crashes, partitions and holds
+//! between the engine's passes, at absolute times or at times relative to what the clients have
+//! done so far, read from the trace.
 //!
-//! A crashed or bounced host goes silent, as a machine that loses power does: what was in flight
-//! to or from it is lost, and its peers learn of it by timeouts, or by a reset when they next
-//! send to its new lifetime. turmoil itself would have the dying host send a FIN or RST on every
-//! connection, in the order tokio drops its tasks, and that order follows task ids, which are
-//! global to the process: two runs of one seed in one process (a sweep, a test) would differ. So
-//! the host is cut off from every other host while it goes down, which discards those messages
-//! without consuming the network's RNG, and its links are put back as they were.
-//!
-//! A client host crashes for good (its clients' connections become half-open): it is cut off from
-//! every other host and stays cut off, whatever link faults follow, and its plug is pulled.
+//! A crashed or bounced host goes silent, as a machine that loses power does (see
+//! [`super::engine`]). A client host crashes for good, leaving its clients' connections half-open.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use turmoil::Sim;
+use std::collections::BTreeSet;
 
 use super::client::message_id;
+use super::engine::{LinkState, World};
 use super::scenario::{At, LinkFault, Milestone, Restart, SERVICES, Scenario, client_host};
 use super::trace::{Event, Fault, Record, Recorder, SIM_HOST};
-use super::workload::Plug;
 use crate::protocol::ServerFrame;
 
 /// A fault waiting for its time, and what undoes it how long after.
@@ -42,27 +32,17 @@ enum When {
     },
 }
 
-/// A link fault in force, keyed by the link's two hosts in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LinkState {
-    Partitioned,
-    Held,
-}
-
 pub(super) struct Injector {
     /// In scenario order, so that faults due at the same millisecond apply in a fixed order.
     planned: Vec<Planned>,
     /// How many trace records have been looked at for milestones.
     scanned: usize,
-    hosts: Vec<String>,
-    links: BTreeMap<(String, String), LinkState>,
-    /// The client hosts' plugs, and the client hosts that have crashed.
-    plugs: BTreeMap<String, Plug>,
+    /// The client hosts that have crashed: faults of their links no longer mean anything.
     crashed: BTreeSet<String>,
 }
 
 impl Injector {
-    pub fn new(scenario: &Scenario, plugs: BTreeMap<String, Plug>) -> Injector {
+    pub fn new(scenario: &Scenario) -> Injector {
         let mut planned = Vec::new();
         for name in SERVICES {
             for restart in &scenario.service(name).restarts {
@@ -103,13 +83,12 @@ impl Injector {
                 .iter()
                 .map(|f| link(f, |a, b| Fault::Hold { a, b }, |a, b| Fault::Release { a, b })),
         );
-        let hosts = scenario.hosts();
-        Injector { planned, scanned: 0, hosts, links: BTreeMap::new(), plugs, crashed: BTreeSet::new() }
+        Injector { planned, scanned: 0, crashed: BTreeSet::new() }
     }
 
-    /// Applies every fault that is due at the simulation's current time.
-    pub fn apply_due(&mut self, sim: &mut Sim<'_>, recorder: &Recorder) {
-        let now = u64::try_from(sim.elapsed().as_millis()).unwrap_or(u64::MAX);
+    /// Applies every fault that is due now, and says when the next one is, if that is known yet.
+    pub fn apply_due(&mut self, world: &mut World, recorder: &Recorder) -> Option<u64> {
+        let now = world.now_ms();
         let planned = &mut self.planned;
         self.scanned = recorder.scan_from(self.scanned, |record| {
             for plan in planned.iter_mut() {
@@ -121,19 +100,25 @@ impl Injector {
             }
         });
         let is_due = |plan: &Planned| matches!(plan.when, When::Ms(at) if at <= now);
-        // Runs every tick: most ticks have nothing due, so leave the plan list as it is.
-        if !self.planned.iter().any(is_due) {
-            return;
-        }
-        let (due, waiting): (Vec<_>, Vec<_>) = self.planned.drain(..).partition(is_due);
-        self.planned = waiting;
-        for plan in due {
-            self.apply(sim, &plan.fault);
-            recorder.record_at(now, SIM_HOST, Event::Fault { fault: plan.fault });
-            if let Some((after_ms, fault)) = plan.then {
-                self.planned.push(Planned { when: When::Ms(now + after_ms), fault, then: None });
+        // Runs every pass: most passes have nothing due, so leave the plan list as it is.
+        if self.planned.iter().any(is_due) {
+            let (due, waiting): (Vec<_>, Vec<_>) = self.planned.drain(..).partition(is_due);
+            self.planned = waiting;
+            for plan in due {
+                self.apply(world, &plan.fault);
+                recorder.record_at(now, SIM_HOST, Event::Fault { fault: plan.fault });
+                if let Some((after_ms, fault)) = plan.then {
+                    self.planned.push(Planned { when: When::Ms(now + after_ms), fault, then: None });
+                }
             }
         }
+        self.planned
+            .iter()
+            .filter_map(|plan| match plan.when {
+                When::Ms(at) => Some(at),
+                When::After { .. } => None,
+            })
+            .min()
     }
 }
 
@@ -165,65 +150,23 @@ fn reached(record: &Record, client: usize, milestone: Milestone) -> bool {
 }
 
 impl Injector {
-    fn apply(&mut self, sim: &mut Sim<'_>, fault: &Fault) {
+    fn apply(&mut self, world: &mut World, fault: &Fault) {
         if let Some((a, b)) = fault.link()
             && (self.crashed.contains(a) || self.crashed.contains(b))
         {
             return;
         }
         match fault {
-            Fault::Crash { host } => match self.plugs.get(host).cloned() {
-                Some(plug) => self.pull_plug(sim, host, &plug),
-                None => self.silently(sim, host, |sim| sim.crash(host.as_str())),
-            },
-            Fault::Bounce { host } => self.silently(sim, host, |sim| sim.bounce(host.as_str())),
-            Fault::Partition { a, b } => {
-                sim.partition(a.as_str(), b.as_str());
-                self.links.insert(link(a, b), LinkState::Partitioned);
+            Fault::Crash { host } => {
+                if !SERVICES.contains(&host.as_str()) {
+                    self.crashed.insert(host.clone());
+                }
+                world.crash(host);
             }
-            Fault::Repair { a, b } => {
-                sim.repair(a.as_str(), b.as_str());
-                self.links.remove(&link(a, b));
-            }
-            Fault::Hold { a, b } => {
-                sim.hold(a.as_str(), b.as_str());
-                self.links.insert(link(a, b), LinkState::Held);
-            }
-            Fault::Release { a, b } => {
-                sim.release(a.as_str(), b.as_str());
-                self.links.remove(&link(a, b));
-            }
+            Fault::Bounce { host } => world.bounce(host),
+            Fault::Partition { a, b } => world.set_link(a, b, Some(LinkState::Partitioned)),
+            Fault::Hold { a, b } => world.set_link(a, b, Some(LinkState::Held)),
+            Fault::Repair { a, b } | Fault::Release { a, b } => world.set_link(a, b, None),
         }
     }
-
-    /// Runs `stop` (a crash or a bounce of `host`) with `host` cut off from every other host, then
-    /// puts each of its links back in the state the scenario's faults left it in.
-    fn silently(&self, sim: &mut Sim<'_>, host: &str, stop: impl FnOnce(&mut Sim<'_>)) {
-        let others = self.hosts.iter().filter(|other| *other != host);
-        for other in others.clone() {
-            sim.partition(host, other.as_str());
-        }
-        stop(sim);
-        for other in others {
-            match self.links.get(&link(host, other)) {
-                Some(LinkState::Partitioned) => {}
-                Some(LinkState::Held) => sim.hold(host, other.as_str()),
-                None => sim.repair(host, other.as_str()),
-            }
-        }
-    }
-
-    /// Crashes client host `host` for good: cut off from every other host, then its plug pulled.
-    fn pull_plug(&mut self, sim: &mut Sim<'_>, host: &str, plug: &Plug) {
-        for other in self.hosts.iter().filter(|other| *other != host) {
-            sim.partition(host, other.as_str());
-            self.links.insert(link(host, other), LinkState::Partitioned);
-        }
-        self.crashed.insert(host.to_owned());
-        plug.pull();
-    }
-}
-
-fn link(a: &str, b: &str) -> (String, String) {
-    if a <= b { (a.to_owned(), b.to_owned()) } else { (b.to_owned(), a.to_owned()) }
 }

@@ -1,23 +1,20 @@
-//! The three services as turmoil hosts, running the very `serve` functions `gatesim serve` runs,
+//! The three services as simulated hosts, running the very `serve` functions `gatesim serve` runs,
 //! on [`SimNet`], a skewed [`SimClock`] and RNGs derived from the scenario's seed.
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use turmoil::Sim;
-
 use super::client::GATEWAY_PORT;
 use super::clock::SimClock;
+use super::engine::{Engine, HostHandle};
 use super::net::SimNet;
 use super::scenario::{AUTH, GATEWAY, IDGEN, SERVICES, Scenario, ServiceSpec};
 use super::seeds::{Purpose, derive, rng};
 use super::trace::{Event, Recorder};
-use crate::clock::SharedClock;
+use crate::clock::{Rng, SharedClock};
 use crate::net::Net;
 use crate::services::gateway::{Environment, GatewayConfig, Mode};
 use crate::services::idgen::IdgenConfig;
@@ -38,7 +35,7 @@ pub fn jwt_secret() -> &'static str {
 
 /// What every lifetime of a service host needs, cloned into each start.
 #[derive(Clone)]
-struct Service {
+pub(crate) struct Service {
     name: &'static str,
     spec: ServiceSpec,
     seed: u64,
@@ -49,10 +46,21 @@ struct Service {
     recorder: Recorder,
 }
 
-/// Registers auth, idgen and the gateway with `sim`.
-pub(super) fn register(sim: &mut Sim<'_>, scenario: &Scenario, recorder: &Recorder) {
+/// Installs auth, idgen and the gateway on their hosts.
+pub(super) fn register(engine: &mut Engine, scenario: &Scenario, recorder: &Recorder) {
     for name in SERVICES {
-        let service = Service {
+        let service = Service::new(scenario, name, recorder);
+        engine.install(
+            name,
+            Box::new(move |host, incarnation| Box::pin(service.clone().run(host, incarnation))),
+        );
+    }
+}
+
+impl Service {
+    /// Service `name` as `scenario` runs it.
+    pub(crate) fn new(scenario: &Scenario, name: &'static str, recorder: &Recorder) -> Service {
+        Service {
             name,
             spec: scenario.service(name).clone(),
             seed: scenario.seed,
@@ -61,40 +69,35 @@ pub(super) fn register(sim: &mut Sim<'_>, scenario: &Scenario, recorder: &Record
             users: scenario.users.clone(),
             idle_timeout: Duration::from_millis(scenario.idle_timeout_ms),
             recorder: recorder.clone(),
-        };
-        let starts = Rc::new(Cell::new(0));
-        // turmoil calls this again on every bounce.
-        sim.host(name, move || {
-            starts.set(starts.get() + 1);
-            service.clone().run(starts.get())
-        });
+        }
     }
-}
 
-impl Service {
-    async fn run(self, incarnation: u32) -> turmoil::Result {
+    async fn run(self, host: HostHandle, incarnation: u32) -> Result<(), String> {
         if incarnation == 1 {
             tokio::time::sleep(Duration::from_millis(self.spec.start_delay_ms)).await;
         }
         let (name, recorder) = (self.name, self.recorder.clone());
         recorder.record(name, Event::ServiceStarted { incarnation });
-        let result = self.serve(incarnation).await;
-        if let Err(error) = &result {
-            recorder.record(name, Event::ServiceFailed { incarnation, error: error.to_string() });
-        }
-        Ok(result?)
+        self.serve(host, incarnation).await.map_err(|error| {
+            let error = error.to_string();
+            recorder.record(name, Event::ServiceFailed { incarnation, error: error.clone() });
+            format!("{name} failed: {error}")
+        })
     }
 
-    /// Binds and serves until the host is crashed or bounced: the shutdown never comes.
-    async fn serve(self, incarnation: u32) -> io::Result<()> {
-        let name = self.name;
-        let conditions = &self.spec.conditions;
-        let net = SimNet::new(
-            conditions.chunking,
-            derive(self.seed, Purpose::Chunking { host: name, incarnation }),
-        );
+    /// Binds and serves on the simulated network until the host is crashed or bounced.
+    async fn serve(self, host: HostHandle, incarnation: u32) -> io::Result<()> {
+        let (name, conditions) = (self.name, &self.spec.conditions);
+        let seed = derive(self.seed, Purpose::Chunking { host: name, incarnation });
+        let net = SimNet::new(host, conditions.chunking, seed);
         let clock: SharedClock = Arc::new(SimClock::skewed(conditions.skew_ms));
         let rng = rng(self.seed, Purpose::Service { host: name, incarnation });
+        self.serve_on(net, clock, rng).await
+    }
+
+    /// Binds and serves on `net` for good: the shutdown never comes.
+    pub(crate) async fn serve_on<N: Net>(self, net: N, clock: SharedClock, rng: Rng) -> io::Result<()> {
+        let name = self.name;
         let warmup = Duration::from_millis(self.spec.warmup_ms);
         let stop = std::future::pending::<()>();
         match name {

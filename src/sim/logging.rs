@@ -12,7 +12,7 @@ pub struct SimAwareTime;
 
 impl FormatTime for SimAwareTime {
     fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
-        match turmoil::sim_elapsed() {
+        match super::clock::elapsed() {
             Some(elapsed) => write!(w, "sim+{}ms", elapsed.as_millis()),
             None => SystemTime.format_time(w),
         }

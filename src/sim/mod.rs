@@ -1,16 +1,18 @@
 //! The deterministic simulator (DESIGN.md §2): the real auth, idgen and gateway `serve` functions
-//! run as turmoil hosts, real WebSocket clients run against them, and one root seed decides
-//! everything that varies. Same seed, same trace, in any process on any machine.
+//! run as hosts of the event-driven [`engine`], real WebSocket clients run against them, and one
+//! root seed decides everything that varies. Same seed, same trace, in any process on any machine.
 //!
 //! - [`scenario`]: what a run varies, as plain data with documented defaults;
 //!   [`swarm`] draws one from a seed ([`Scenario::from_seed`]); [`standard`] has the scenarios
 //!   `gatesim bench` measures.
 //! - [`seeds`]: every RNG of a run derived from the root seed, one per purpose.
-//! - [`clock`]: the pinned epoch and each host's skewed wall clock.
-//! - [`net`] and [`chunking`]: the [`crate::net::Net`] seam over `turmoil::net`, with streams
-//!   that split and merge segments.
+//! - [`engine`]: one paused tokio runtime for every host, turmoil-net's sockets between them,
+//!   time that jumps from one event to the next, crashes and link faults.
+//! - [`clock`]: the pinned epoch, each host's skewed wall clock, the run's millisecond.
+//! - [`net`] and [`chunking`]: the [`crate::net::Net`] seam over turmoil-net, with streams that
+//!   split and merge segments.
 //! - [`hosts`]: the three services as hosts; [`workload`] and [`client`]: the clients.
-//! - [`faults`]: restarts, client host crashes, partitions and holds, applied as the run steps.
+//! - [`faults`]: restarts, client host crashes, partitions and holds, applied between passes.
 //! - [`trace`]: what happened, as JSON lines with a stable hash; [`timeline`] renders it.
 //! - [`probe`]: what sessions the gateway still holds once the clients are done.
 //! - [`run`]: one scenario from start to end; [`sweep`]: many seeds on many threads; [`check`]: the violations found in its trace.
@@ -18,15 +20,16 @@
 //!
 //! Determinism rules kept here: no `HashMap` iteration, no machine clock (`std::time::Instant` is
 //! real time even inside a simulation), no OS randomness, no `spawn_blocking`, `tokio_unstable`
-//! so that turmoil seeds tokio's scheduling. One source of OS randomness remains: tungstenite
-//! draws each client frame's masking key itself. Masks change the bytes on the simulated wire,
-//! never their number, timing or what either side decodes, so no decision and no trace record
-//! depends on them.
+//! so that the engine seeds tokio's own RNG and keeps every task on its host. One source of OS
+//! randomness remains: tungstenite draws each client frame's masking key itself. Masks change
+//! the bytes on the simulated wire, never their number, timing or what either side decodes, so
+//! no decision and no trace record depends on them.
 
 pub mod check;
 pub mod chunking;
 pub mod client;
 pub mod clock;
+pub mod engine;
 pub mod faults;
 pub mod hosts;
 pub mod logging;

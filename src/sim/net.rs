@@ -1,15 +1,17 @@
-//! [`SimNet`]: the [`Net`] seam over `turmoil::net`, so the services and the clients run on the
-//! simulated network unchanged.
+//! [`SimNet`]: the [`Net`] seam over turmoil-net's socket stack, so the services and the clients
+//! run on the simulated network unchanged, and what they spawn stays on their host.
 
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rand::Rng as _;
+use tokio::task::JoinHandle;
+use turmoil_net::shim::tokio::net::{TcpListener, TcpStream};
 
 use super::chunking::SimStream;
+use super::engine::HostHandle;
 use super::scenario::Chunking;
 use crate::clock::{Rng, seeded_rng};
 use crate::net::{Listener, Net};
@@ -20,18 +22,19 @@ const ACCEPT_RETRY: Duration = Duration::from_millis(10);
 /// The simulated network as one host lifetime sees it: every stream it opens or accepts is chunked
 /// as its scenario says, each stream from its own seed, drawn in the (deterministic) order the
 /// streams are made.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SimNet {
+    host: HostHandle,
     chunking: Option<Chunking>,
     seeds: Arc<Mutex<Rng>>,
 }
 
 impl SimNet {
-    pub fn new(chunking: Option<Chunking>, seed: u64) -> SimNet {
-        SimNet { chunking, seeds: Arc::new(Mutex::new(seeded_rng(seed))) }
+    pub fn new(host: HostHandle, chunking: Option<Chunking>, seed: u64) -> SimNet {
+        SimNet { host, chunking, seeds: Arc::new(Mutex::new(seeded_rng(seed))) }
     }
 
-    fn wrap(&self, stream: turmoil::net::TcpStream) -> SimStream {
+    fn wrap(&self, stream: TcpStream) -> SimStream {
         let chunking = self.chunking.map(|config| {
             let seed = self.seeds.lock().unwrap_or_else(PoisonError::into_inner).random();
             (config, seeded_rng(seed))
@@ -45,29 +48,27 @@ impl Net for SimNet {
     type Listener = SimListener;
 
     async fn bind(&self, addr: SocketAddr) -> io::Result<SimListener> {
-        let inner = turmoil::net::TcpListener::bind(addr).await?;
+        let inner = TcpListener::bind(addr).await?;
         Ok(SimListener { inner, net: self.clone() })
     }
 
     async fn connect(&self, addr: &str) -> io::Result<SimStream> {
-        let stream = turmoil::net::TcpStream::connect(addr).await?;
+        let stream = TcpStream::connect(addr).await?;
         Ok(self.wrap(stream))
     }
 
-    /// The task lands on the runtime turmoil gives this host, and turmoil drops that runtime, with
-    /// every task on it, when the host crashes or bounces.
-    fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        tokio::spawn(task)
+        self.host.spawn(task)
     }
 }
 
-/// A `turmoil` listener the services' accept loop can serve on.
+/// A turmoil-net listener the services can serve on.
 pub struct SimListener {
-    inner: turmoil::net::TcpListener,
+    inner: TcpListener,
     net: SimNet,
 }
 

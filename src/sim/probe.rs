@@ -3,15 +3,15 @@
 //! records the last answer. A session still open then is one the gateway leaked, which the
 //! release checker ([`crate::checkers::release`]) reports.
 //!
-//! The probe is registered only when the clients are done, so a run pays for one more host only
-//! while it is being probed, and a run that released everything is probed once.
+//! The probe starts only when the clients are done, and a run that released everything is probed
+//! once.
 
 use std::time::Duration;
 
 use tokio::time::{Instant, sleep};
-use turmoil::Sim;
 
 use super::client::GATEWAY_PORT;
+use super::engine::World;
 use super::net::SimNet;
 use super::scenario::{GATEWAY, Scenario};
 use super::trace::{Event, Recorder};
@@ -25,15 +25,21 @@ const POLL_EVERY: Duration = Duration::from_millis(250);
 /// How long one question may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Registers the probe with `sim`; it finishes once it has recorded its answer.
-pub(super) fn register(sim: &mut Sim<'_>, scenario: &Scenario, recorder: &Recorder) {
+/// Starts the probe; it finishes once it has recorded its answer.
+pub(super) fn start(world: &mut World, scenario: &Scenario, recorder: &Recorder) {
     let window = Duration::from_millis(scenario.release_window_ms());
     let recorder = recorder.clone();
-    sim.client(PROBE_HOST, async move {
-        let event = probe(&SimNet::new(None, 0), window).await;
-        recorder.record(PROBE_HOST, event);
-        Ok(())
-    });
+    world.start(
+        PROBE_HOST,
+        Box::new(move |host, _| {
+            let recorder = recorder.clone();
+            Box::pin(async move {
+                let event = probe(&SimNet::new(host, None, 0), window).await;
+                recorder.record(PROBE_HOST, event);
+                Ok(())
+            })
+        }),
+    );
 }
 
 async fn probe(net: &SimNet, window: Duration) -> Event {

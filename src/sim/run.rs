@@ -1,33 +1,25 @@
-//! Running a scenario: turmoil pinned down from the scenario, the hosts registered, the fault
-//! injector stepping alongside, and the trace collected whatever happens.
+//! Running a scenario: the engine built from it, the hosts installed, the fault injector acting
+//! between passes, the probe started once the clients are done, and the trace collected whatever
+//! happens.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use turmoil::{Builder, Sim};
-
+use super::engine::tasks::panic_message;
+use super::engine::{Engine, NetworkConfig, Step};
 use super::faults::Injector;
-use super::scenario::{SERVICES, Scenario};
+use super::probe::PROBE_HOST;
+use super::scenario::{SERVICES, Scenario, client_host};
 use super::seeds::{Purpose, derive};
-use super::trace::{Event, Recorder, SIM_HOST, Trace};
-use super::{clock, hosts, probe, workload};
-
-/// Listener backlog and per-stream segment budget. turmoil panics ("server socket buffer full")
-/// when more connects than its capacity reach one listener in one tick: after a hold is released,
-/// every retry the gateway made during it arrives at once. Default 64 is far too few for that.
-const TCP_CAPACITY_PER_CLIENT: usize = 32;
-const TCP_CAPACITY_MIN: usize = 256;
-/// Ports hosts connect from. turmoil's default, 49152 to 65535, runs out when thousands of sessions
-/// connect at once: the gateway opens two connections per session (auth, idgen), a port comes
-/// round again while the far end still holds the connection it closed, and turmoil panics ("is
-/// already connected"). Which port a connection gets decides nothing a trace records.
-const EPHEMERAL_PORTS: std::ops::RangeInclusive<u16> = 1024..=65535;
+use super::trace::{Event, Recorder, SIM_HOST, TRACE_FORMAT_VERSION, Trace};
+use super::{hosts, probe, workload};
 
 /// What a run gave: its trace, and the error that ended it early, if any.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub trace: Trace,
-    /// A turmoil error ("Ran for duration", a host's `Err`), a panic, or an invalid scenario.
+    /// A run that did not finish in time, a service that failed, a harness error, a panic, or an
+    /// invalid scenario.
     pub error: Option<String>,
 }
 
@@ -42,15 +34,8 @@ pub fn run(scenario: &Scenario) -> Outcome {
     let result = catch_unwind(AssertUnwindSafe(|| simulate(scenario, &recorder)));
     let error = match result {
         Ok(Ok(())) => None,
-        Ok(Err(error)) => Some(error.to_string()),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "a panic without a message".to_owned());
-            Some(format!("panic: {message}"))
-        }
+        Ok(Err(error)) => Some(error),
+        Err(panic) => Some(format!("panic: {}", panic_message(&*panic))),
     };
     Outcome { trace: recorder.take_trace(), error }
 }
@@ -58,6 +43,7 @@ pub fn run(scenario: &Scenario) -> Outcome {
 /// The first record of every trace: what the checkers cannot see happen.
 fn conditions(scenario: &Scenario) -> Event {
     Event::Conditions {
+        format_version: TRACE_FORMAT_VERSION,
         latency_ms: scenario.network.latency_ms,
         links: scenario.network.links.clone(),
         warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), scenario.service(name).warmup_ms)).collect(),
@@ -65,50 +51,35 @@ fn conditions(scenario: &Scenario) -> Event {
     }
 }
 
-fn simulate(scenario: &Scenario, recorder: &Recorder) -> turmoil::Result {
-    let mut sim = builder(scenario).build();
-    hosts::register(&mut sim, scenario, recorder);
-    let plugs = workload::register(&mut sim, scenario, recorder);
-    set_link_latencies(&sim, scenario);
-    let mut injector = Injector::new(scenario, plugs);
+fn simulate(scenario: &Scenario, recorder: &Recorder) -> Result<(), String> {
+    let mut hosts = scenario.hosts();
+    hosts.push(PROBE_HOST.to_owned());
+    let network = NetworkConfig {
+        latency_ms: scenario.network.latency_ms,
+        links: scenario
+            .network
+            .links
+            .iter()
+            .map(|link| (link.a.clone(), link.b.clone(), link.latency_ms))
+            .collect(),
+        seed: derive(scenario.seed, Purpose::Network),
+    };
+    let mut engine = Engine::new(&hosts, &network, derive(scenario.seed, Purpose::Runtime));
+    hosts::register(&mut engine, scenario, recorder);
+    workload::register(&mut engine, scenario, recorder);
+    let client_hosts: Vec<_> = (0..scenario.client_hosts.len()).map(client_host).collect();
+    let mut injector = Injector::new(scenario);
     let mut probing = false;
-    loop {
-        injector.apply_due(&mut sim, recorder);
-        // `step` says when every client host is done: first the workload's, then the probe's.
-        if sim.step()? {
-            if probing {
-                return Ok(());
+    engine.run(Duration::from_millis(scenario.duration_ms()), |world| {
+        let next_fault = injector.apply_due(world, recorder);
+        if probing {
+            if world.is_finished(PROBE_HOST) {
+                return Step::Done;
             }
-            probe::register(&mut sim, scenario, recorder);
+        } else if client_hosts.iter().all(|host| world.is_finished(host)) {
+            probe::start(world, scenario, recorder);
             probing = true;
         }
-    }
-}
-
-fn builder(scenario: &Scenario) -> Builder {
-    let (min, max) = scenario.network.latency_ms;
-    let capacity = TCP_CAPACITY_MIN.max(TCP_CAPACITY_PER_CLIENT * scenario.clients.len());
-    let mut builder = Builder::new();
-    builder
-        .rng_seed(derive(scenario.seed, Purpose::Turmoil))
-        .epoch(clock::epoch())
-        .tick_duration(Duration::from_millis(1))
-        .simulation_duration(Duration::from_millis(scenario.duration_ms()))
-        .tcp_capacity(capacity)
-        .ephemeral_ports(EPHEMERAL_PORTS)
-        .min_message_latency(Duration::from_millis(min))
-        .max_message_latency(Duration::from_millis(max))
-        // Seeded like everything else: varies which host runs first in a tick from seed to seed.
-        .enable_random_order();
-    builder
-}
-
-fn set_link_latencies(sim: &Sim<'_>, scenario: &Scenario) {
-    for link in &scenario.network.links {
-        let (a, b) = (link.a.as_str(), link.b.as_str());
-        let (min, max) = link.latency_ms;
-        // Sets both bounds to `min`, then raises the upper one.
-        sim.set_link_latency(a, b, Duration::from_millis(min));
-        sim.set_link_max_message_latency(a, b, Duration::from_millis(max));
-    }
+        Step::Until(next_fault.map(|ms| world.instant(ms)))
+    })
 }

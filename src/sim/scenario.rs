@@ -26,8 +26,9 @@ pub struct Scenario {
     /// it once broke. Never read by the simulation. Default none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// The root seed. Every random choice of the run (turmoil's, each service incarnation's, each
-    /// client's, each host's stream chunking) derives from it. Default 0.
+    /// The root seed. Every random choice of the run (link latencies, the order of same-instant
+    /// packets, tokio's `select!`s, each service incarnation's, each client's, each host's
+    /// stream chunking) derives from it. Default 0.
     pub seed: u64,
     /// The gateway's architecture. Default `fixed`.
     pub mode: Mode,
@@ -40,8 +41,7 @@ pub struct Scenario {
     pub gateway: ServiceSpec,
     pub network: Network,
     /// The hosts the clients run on, named `client-0`, `client-1`, ... Default one, unskewed and
-    /// unchunked. Few hosts with many clients each: turmoil's cost per tick grows about with the
-    /// cube of the host count.
+    /// unchunked.
     pub client_hosts: Vec<HostConditions>,
     /// Client hosts that crash for good: their machine vanishes without closing anything, and the
     /// gateway is left holding half-open connections until its idle timeout. Default none.
@@ -295,7 +295,7 @@ pub fn client_host(index: usize) -> String {
     format!("client-{index}")
 }
 
-/// Slack on top of the longest a client can take, before turmoil gives up on the run.
+/// Slack on top of the longest a client can take, before the engine gives up on the run.
 const DURATION_SLACK_MS: u64 = 1000;
 /// The gateway's two close-handshake waits of 1 s each, and a second for the probe's last poll.
 const RELEASE_SLACK_MS: u64 = 3000;

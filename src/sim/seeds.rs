@@ -10,8 +10,10 @@ use crate::clock::{Rng, seeded_rng};
 pub enum Purpose<'a> {
     /// Drawing a scenario in [`super::Scenario::from_seed`].
     Scenario,
-    /// turmoil's own RNG: link latencies, tokio's scheduling of each host.
-    Turmoil,
+    /// The wire: link latencies and the order of packets due at the same instant.
+    Network,
+    /// tokio's own RNG: the branch order of unbiased `select!`s.
+    Runtime,
     /// One lifetime of a service host. A restarted idgen gets a fresh stream, or it would repeat
     /// the random suffixes of its identifiers.
     Service { host: &'a str, incarnation: u32 },
@@ -25,7 +27,8 @@ pub enum Purpose<'a> {
 pub fn derive(root: u64, purpose: Purpose) -> u64 {
     let label = match purpose {
         Purpose::Scenario => "scenario".to_owned(),
-        Purpose::Turmoil => "turmoil".to_owned(),
+        Purpose::Network => "network".to_owned(),
+        Purpose::Runtime => "runtime".to_owned(),
         Purpose::Service { host, incarnation } => format!("service/{host}/{incarnation}"),
         Purpose::Chunking { host, incarnation } => format!("chunking/{host}/{incarnation}"),
         Purpose::Client(index) => format!("client/{index}"),

@@ -7,16 +7,17 @@ use super::scenario::{ClientSpec, Scenario, TokenKind};
 const LATENCY_MS: (u64, u64) = (10, 200);
 /// At most this many sessions per user in a scale scenario: the gateway allows 20.
 const SESSIONS_PER_USER: usize = 10;
-/// Scale clients start spread evenly over this many ms, as users arriving, not all in one tick.
+/// Scale clients start spread evenly over at least this many ms, as users arriving, not all at
+/// once.
 const SCALE_RAMP_MS: u64 = 1000;
-/// Think time of scale clients: long enough that the first session is still open when the last
-/// one is established (a connect takes about 0.6 s on 10–200 ms links), so that every session is
-/// open at once.
-const SCALE_THINK_MS: (u64, u64) = (1000, 1500);
+/// Arrivals per ms at most. The gateway opens two connections to auth and idgen per session, each
+/// holding one of its 16,384 ephemeral ports for a few hundred ms: at 20 arrivals a ms, about
+/// 8,000 are in use at once.
+const SCALE_ARRIVALS_PER_MS: u64 = 20;
 const SCALE_MESSAGES: u32 = 2;
-/// turmoil scans a link's whole queue of messages in flight on every send, so a link carrying
-/// thousands of sessions costs quadratically; four client hosts share the clients' traffic out.
-const SCALE_CLIENT_HOSTS: usize = 4;
+/// At most this many clients on one client host, each holding one of its ephemeral ports.
+const SCALE_CLIENTS_PER_HOST: usize = 8000;
+const SCALE_MIN_CLIENT_HOSTS: usize = 4;
 
 impl Scenario {
     /// The standard scenario: auth, idgen and the gateway in the fixed mode, no faults, every link
@@ -31,26 +32,29 @@ impl Scenario {
         scenario
     }
 
-    /// `sessions` clients on four client hosts, starting over one second, each sending two
-    /// messages a second or so apart, so that all the sessions are open at once; at most ten
-    /// sessions per user. Otherwise as [`Scenario::standard`].
+    /// `sessions` clients on at least four client hosts, arriving over a second (longer past
+    /// 20,000 sessions), each sending two messages, with a think time before each as long as the
+    /// arrivals take, so that all the sessions are open at once; at most ten sessions per user.
+    /// Otherwise as [`Scenario::standard`].
     pub fn sessions(seed: u64, sessions: usize) -> Scenario {
         let users = sessions.div_ceil(SESSIONS_PER_USER).max(1);
+        let hosts = sessions.div_ceil(SCALE_CLIENTS_PER_HOST).max(SCALE_MIN_CLIENT_HOSTS);
+        let ramp_ms = SCALE_RAMP_MS.max(sessions as u64 / SCALE_ARRIVALS_PER_MS);
         let user = |index: usize| format!("user-{}", index % users);
         let clients = (0..sessions)
             .map(|index| ClientSpec {
                 user: user(index),
                 token: TokenKind::default(),
-                host: index % SCALE_CLIENT_HOSTS,
-                start_ms: index as u64 * SCALE_RAMP_MS / sessions as u64,
+                host: index % hosts,
+                start_ms: index as u64 * ramp_ms / sessions as u64,
                 messages: SCALE_MESSAGES,
-                think_ms: SCALE_THINK_MS,
+                think_ms: (ramp_ms, ramp_ms * 3 / 2),
             })
             .collect();
         let mut scenario = Scenario::standard(seed);
         scenario.users = (0..users).map(user).collect();
         scenario.clients = clients;
-        scenario.client_hosts = vec![Default::default(); SCALE_CLIENT_HOSTS];
+        scenario.client_hosts = vec![Default::default(); hosts];
         scenario
     }
 }

@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::clock::now_ms;
+use super::clock;
 use super::scenario::{LinkLatency, TokenKind};
 use crate::protocol::ServerFrame;
 
@@ -23,6 +24,14 @@ pub struct Record {
     pub host: String,
     pub event: Event,
 }
+
+/// The version of what a seed does and how its trace is written. It changes whenever a seed's run
+/// would change (a new engine, a new draw) or the records do; traces and seed files recorded
+/// under another version are re-recorded.
+///
+/// - 1: turmoil 0.7's `Sim`, 1 ms ticks.
+/// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet.
+pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";
@@ -36,6 +45,8 @@ pub enum Event {
     /// be, and how long each service answers 503 after it starts. The liveness checker needs both
     /// to tell a system that has healed from one that is merely slow.
     Conditions {
+        /// [`TRACE_FORMAT_VERSION`] of the simulator that recorded the trace.
+        format_version: u32,
         /// Latency range of every link not in `links`, in ms.
         latency_ms: (u64, u64),
         links: Vec<LinkLatency>,
@@ -235,15 +246,30 @@ impl Trace {
 
 /// Where hosts write the trace while the run goes on. Hosts run one at a time on one thread, in
 /// an order fixed by the seed, so the records' order is as reproducible as their content.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Recorder {
     records: Arc<Mutex<Vec<Record>>>,
+    /// Simulated time since the run started, as the recording host sees it.
+    elapsed: fn() -> Option<Duration>,
+}
+
+impl Default for Recorder {
+    /// A recorder for runs of the engine.
+    fn default() -> Recorder {
+        Recorder::with_clock(clock::elapsed)
+    }
 }
 
 impl Recorder {
+    /// A recorder that reads simulated time from `elapsed`.
+    pub fn with_clock(elapsed: fn() -> Option<Duration>) -> Recorder {
+        Recorder { records: Arc::default(), elapsed }
+    }
+
     /// Records `event` on `host` at the running host's simulated time.
     pub fn record(&self, host: &str, event: Event) {
-        self.record_at(now_ms(), host, event);
+        let elapsed = (self.elapsed)().expect("records are made only inside a simulation");
+        self.record_at(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX), host, event);
     }
 
     pub fn record_at(&self, at_ms: u64, host: &str, event: Event) {

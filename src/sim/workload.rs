@@ -1,100 +1,89 @@
-//! The workload: the client hosts, each running its clients as tasks of one host (not one host per
-//! client, which turmoil makes expensive), and the tokens the clients present.
+//! The workload: the client hosts, each running its clients as tasks of one host, and the tokens
+//! the clients present.
 
-use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use futures_util::future::join_all;
 use rand::Rng as _;
-use tokio::sync::Notify;
-use turmoil::Sim;
 
 use super::client::Client;
 use super::clock::SimClock;
+use super::engine::Engine;
 use super::hosts::jwt_secret;
 use super::net::SimNet;
 use super::scenario::{ClientPolicy, ClientSpec, Scenario, TokenKind, client_host};
 use super::seeds::{Purpose, derive, rng};
 use super::trace::{Event, Recorder};
-use crate::clock::{Clock, Rng};
+use crate::clock::{Clock, Rng, SharedClock};
+use crate::net::Net;
 use crate::token::{Claims, mint};
 
 /// Lifetime of unknown-user tokens, and of expired ones before they expired.
 const TOKEN_TTL_SECS: u64 = 3600;
 
-/// What crashes a client host. turmoil crashes only server hosts, so a client host's software
-/// stops itself when its plug is pulled, dropping its clients' connections unclosed; the fault
-/// injector has cut the host off from every other host first, so nothing it sends on the way
-/// down arrives.
-#[derive(Clone, Default)]
-pub(super) struct Plug(Rc<Notify>);
-
-impl Plug {
-    pub fn pull(&self) {
-        self.0.notify_one();
-    }
-}
-
-/// Registers the client hosts with `sim` and returns their plugs, by host name. Each host finishes
-/// when all its clients have, or when its plug is pulled.
-pub(super) fn register(
-    sim: &mut Sim<'_>,
-    scenario: &Scenario,
-    recorder: &Recorder,
-) -> BTreeMap<String, Plug> {
-    let mut plugs = BTreeMap::new();
+/// Installs the client hosts. Each finishes when all its clients have; a crash stops it for good.
+pub(super) fn register(engine: &mut Engine, scenario: &Scenario, recorder: &Recorder) {
     for (host_index, conditions) in scenario.client_hosts.iter().enumerate() {
         let host = client_host(host_index);
         let seed = derive(scenario.seed, Purpose::Chunking { host: &host, incarnation: 1 });
-        let net = SimNet::new(conditions.chunking, seed);
-        let clock = SimClock::skewed(conditions.skew_ms);
-        let clients: Vec<_> = scenario
-            .clients
-            .iter()
-            .enumerate()
-            .filter(|(_, spec)| spec.host == host_index)
-            .map(|(index, spec)| Pending {
-                index,
-                host: host.clone(),
-                spec: spec.clone(),
-                seed: scenario.seed,
-                policy: scenario.client_policy.clone(),
-                net: net.clone(),
-                clock,
-                recorder: recorder.clone(),
-            })
-            .collect();
-        let plug = Plug::default();
-        plugs.insert(host.clone(), plug.clone());
-        sim.client(host.clone(), async move {
-            tokio::select! {
-                biased;
-                () = plug.0.notified() => {}
-                _ = join_all(clients.into_iter().map(Pending::start)) => {}
-            }
-            Ok(())
-        });
+        let chunking = conditions.chunking;
+        let mut clients =
+            clients(scenario, host_index, Arc::new(SimClock::skewed(conditions.skew_ms)), recorder);
+        engine.install(
+            &host,
+            Box::new(move |handle, _| {
+                let net = SimNet::new(handle, chunking, seed);
+                let clients = std::mem::take(&mut clients);
+                Box::pin(async move {
+                    join_all(clients.into_iter().map(|client| client.start(net.clone()))).await;
+                    Ok(())
+                })
+            }),
+        );
     }
-    plugs
+}
+
+/// The clients of client host `host_index`, before their start times; `clock` is the host's.
+pub(crate) fn clients(
+    scenario: &Scenario,
+    host_index: usize,
+    clock: SharedClock,
+    recorder: &Recorder,
+) -> Vec<Pending> {
+    let host = client_host(host_index);
+    scenario
+        .clients
+        .iter()
+        .enumerate()
+        .filter(|(_, spec)| spec.host == host_index)
+        .map(|(index, spec)| Pending {
+            index,
+            host: host.clone(),
+            spec: spec.clone(),
+            seed: scenario.seed,
+            policy: scenario.client_policy.clone(),
+            clock: Arc::clone(&clock),
+            recorder: recorder.clone(),
+        })
+        .collect()
 }
 
 /// A client before its start time.
-struct Pending {
+pub(crate) struct Pending {
     index: usize,
     host: String,
     spec: ClientSpec,
     seed: u64,
     policy: ClientPolicy,
-    net: SimNet,
-    clock: SimClock,
+    clock: SharedClock,
     recorder: Recorder,
 }
 
 impl Pending {
-    async fn start(self) {
+    pub(crate) async fn start<N: Net>(self, net: N) {
         tokio::time::sleep(std::time::Duration::from_millis(self.spec.start_ms)).await;
         let mut rng = rng(self.seed, Purpose::Client(self.index));
-        let (token, token_exp) = token(&self.spec, &self.clock, &mut rng);
+        let (token, token_exp) = token(&self.spec, &*self.clock, &mut rng);
         self.recorder.record(
             &self.host,
             Event::ClientStarted {
@@ -109,7 +98,7 @@ impl Pending {
             host: self.host,
             spec: self.spec,
             policy: self.policy,
-            net: self.net,
+            net,
             rng,
             recorder: self.recorder,
             token,
@@ -119,7 +108,7 @@ impl Pending {
 }
 
 /// The token `spec` asks for, minted by the client host's clock, and its `exp` if it has one.
-fn token(spec: &ClientSpec, clock: &SimClock, rng: &mut Rng) -> (String, Option<u64>) {
+fn token(spec: &ClientSpec, clock: &dyn Clock, rng: &mut Rng) -> (String, Option<u64>) {
     let now = clock.unix_secs();
     let claims = match spec.token {
         TokenKind::Valid { ttl_secs } => Claims::new(&spec.user, now, ttl_secs),
