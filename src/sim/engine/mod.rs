@@ -4,11 +4,15 @@
 //!
 //! The scheduler is the future the runtime blocks on. Each pass it lets the fault injector act,
 //! routes what the hosts sent (turmoil-net's egress) onto the wire, and delivers what is due,
-//! until nothing moves; then it waits for whichever comes first: a task was polled (a runtime
-//! hook notifies it, since any poll may have queued a packet) or the next delivery. When no task
-//! is runnable, tokio's paused clock jumps straight to the earliest timer of any host or the
-//! next delivery: no simulated millisecond is spent idle, and every packet leaves and arrives at
-//! its exact instant.
+//! until nothing moves; then it waits for whichever comes first: tasks were polled (any poll may
+//! have queued a packet) or the next delivery. It hears of polls when the runtime has nothing
+//! left to run, just before its paused clock may jump (a runtime hook after each poll marks it,
+//! the park hook tells the scheduler): every task runnable at an instant runs, then one pass
+//! routes all they sent, stamped with that instant. A pass scans every socket of every host
+//! (turmoil-net's egress has no other way), so one pass per quiet moment rather than one per
+//! poll is what keeps many sessions affordable. When nothing is runnable and nothing is due,
+//! the clock jumps straight to the earliest timer of any host or the next delivery: no simulated
+//! millisecond is spent idle, and every packet leaves and arrives at its exact instant.
 //!
 //! - [`tasks`]: which host each task belongs to, and stopping a crashed host's tasks.
 //! - [`wire`]: latency, same-instant order, partitions, holds, lost packets of crashed hosts.
@@ -159,7 +163,7 @@ impl Engine {
     /// passed. `step` is called once per scheduler pass, before packets move.
     pub fn run(&mut self, limit: Duration, mut step: impl FnMut(&mut World) -> Step) -> Result<(), String> {
         let Engine { runtime, world, .. } = self;
-        let notify = world.tasks.polled();
+        let quiet = world.tasks.quiet();
         runtime.block_on(async {
             world.origin = Instant::now();
             world.wire.start(world.origin);
@@ -189,7 +193,7 @@ impl Engine {
                 let wake = [wake, world.wire.next_delivery()].into_iter().flatten().fold(end, Instant::min);
                 tokio::select! {
                     biased;
-                    () = notify.notified() => {}
+                    () = quiet.notified() => {}
                     () = sleep_until(wake) => {}
                 }
             }
@@ -310,7 +314,7 @@ impl World {
 }
 
 fn runtime(tasks: &Arc<Tasks>, seed: u64) -> Runtime {
-    let (spawned, polling, polled, ended) = (tasks.clone(), tasks.clone(), tasks.clone(), tasks.clone());
+    let [spawned, polling, polled, ended, idle] = [(); 5].map(|()| Arc::clone(tasks));
     Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -320,6 +324,9 @@ fn runtime(tasks: &Arc<Tasks>, seed: u64) -> Runtime {
         .on_before_task_poll(move |meta| polling.before_poll(meta))
         .on_after_task_poll(move |_| polled.after_poll())
         .on_task_terminate(move |meta| ended.on_terminate(meta))
+        // Called when no task is runnable, before the paused clock may jump: one scheduler pass
+        // per quiet moment routes what every task polled since the last one sent.
+        .on_thread_park(move || idle.before_idle())
         .build()
         .expect("a current-thread runtime builds")
 }

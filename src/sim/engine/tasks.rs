@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll};
 
@@ -30,8 +31,11 @@ pub type HostIndex = usize;
 #[derive(Default)]
 pub struct Tasks {
     state: Mutex<State>,
-    /// Told after every poll of any task: the poll may have queued a packet.
-    polled: Arc<Notify>,
+    /// Whether a task has been polled since the scheduler last heard of it: the poll may have
+    /// queued a packet.
+    polled: AtomicBool,
+    /// Told when the runtime is about to idle after polling tasks.
+    quiet: Arc<Notify>,
 }
 
 #[derive(Default)]
@@ -139,12 +143,20 @@ impl Tasks {
 
     pub fn after_poll(&self) {
         self.lock().current = None;
-        self.polled.notify_one();
+        self.polled.store(true, Ordering::Relaxed);
     }
 
-    /// What the scheduler waits on for "a task was polled".
-    pub fn polled(&self) -> Arc<Notify> {
-        Arc::clone(&self.polled)
+    /// The runtime has run every task it can and would now let time pass: if any task was polled
+    /// since the last scheduler pass, what it sent must go onto the wire first, stamped now.
+    pub fn before_idle(&self) {
+        if self.polled.swap(false, Ordering::Relaxed) {
+            self.quiet.notify_one();
+        }
+    }
+
+    /// What the scheduler waits on for "tasks were polled and the runtime has gone quiet".
+    pub fn quiet(&self) -> Arc<Notify> {
+        Arc::clone(&self.quiet)
     }
 
     pub fn on_terminate(&self, meta: &TaskMeta<'_>) {
