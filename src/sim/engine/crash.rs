@@ -13,10 +13,11 @@ pub(super) fn power_off(world: &mut World, index: HostIndex) {
     world.hosts[index].up = false;
     world.wire.host_down(index);
     world.tasks.stop_host(index);
-    world.pump();
+    world.pump(false);
     let ip = world.hosts[index].ip;
     gaps::forget_sockets(&world.network, ip);
-    world.pump();
+    // The resets were handed over directly; the egress after them reaps the sockets.
+    world.pump(true);
     let left = turmoil_net::netstat(ip).entries.len();
     if left > 0 {
         let name = world.hosts[index].name.clone();

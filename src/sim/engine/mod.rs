@@ -180,7 +180,7 @@ impl Engine {
                     Step::Done => return Ok(()),
                     Step::Until(wake) => wake,
                 };
-                world.pump();
+                world.pump(false);
                 if let Some(problem) = world.tasks.take_problems().into_iter().next() {
                     return Err(problem);
                 }
@@ -245,7 +245,7 @@ impl World {
     /// whatever was in flight to or from it is lost.
     pub fn crash(&mut self, host: &str) {
         let index = self.host(host);
-        self.pump();
+        self.pump(false);
         crash::power_off(self, index);
     }
 
@@ -290,25 +290,30 @@ impl World {
     }
 
     /// Moves packets until nothing moves: what hosts sent goes onto the wire, what is due is
-    /// delivered, and a delivery may make a host answer at once.
-    fn pump(&mut self) {
+    /// delivered, and a delivery may make a host answer at once. An egress scans every socket of
+    /// every host, so it runs only when something can have been sent: a task ran or stopped, a
+    /// packet was delivered, or `unrouted` says so.
+    fn pump(&mut self, unrouted: bool) {
         let now = Instant::now();
+        let mut unrouted = self.tasks.take_unrouted() || unrouted;
         loop {
-            self.network.egress_all(&mut self.egress);
-            let sent = !self.egress.is_empty();
-            for packet in self.egress.drain(..) {
-                self.wire.send(now, packet);
+            if unrouted {
+                self.network.egress_all(&mut self.egress);
+                for packet in self.egress.drain(..) {
+                    self.wire.send(now, packet);
+                }
             }
             let mut delivered = false;
             while let Some(packet) = self.wire.next_due(now) {
                 if !gaps::resets_a_handshake(&packet) {
                     self.network.deliver(packet);
+                    delivered = true;
                 }
-                delivered = true;
             }
-            if !sent && !delivered {
+            if !delivered {
                 return;
             }
+            unrouted = true;
         }
     }
 }

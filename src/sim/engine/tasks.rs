@@ -34,6 +34,8 @@ pub struct Tasks {
     /// Whether a task has been polled since the scheduler last heard of it: the poll may have
     /// queued a packet.
     polled: AtomicBool,
+    /// Whether a task has been polled or stopped since the last egress.
+    unrouted: AtomicBool,
     /// Told when the runtime is about to idle after polling tasks.
     quiet: Arc<Notify>,
 }
@@ -106,6 +108,7 @@ impl Tasks {
             let mut state = self.lock();
             (std::mem::take(&mut state.slots[host]), state.network_ids[host])
         };
+        self.unrouted.store(true, Ordering::Relaxed);
         for stoppable in slots {
             turmoil_net::set_current(network_id);
             if let Some(slot) = stoppable.slot.upgrade() {
@@ -144,6 +147,13 @@ impl Tasks {
     pub fn after_poll(&self) {
         self.lock().current = None;
         self.polled.store(true, Ordering::Relaxed);
+        self.unrouted.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a task has run or been stopped since the last call: only then can a socket have
+    /// something new to send, other than what a delivery makes it answer.
+    pub fn take_unrouted(&self) -> bool {
+        self.unrouted.swap(false, Ordering::Relaxed)
     }
 
     /// The runtime has run every task it can and would now let time pass: if any task was polled

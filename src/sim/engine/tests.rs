@@ -263,3 +263,25 @@ fn packets_due_at_one_instant_arrive_in_an_order_drawn_from_the_seed() {
     assert!(orders.contains(&"ab".to_owned()) && orders.contains(&"ba".to_owned()), "{orders:?}");
     assert_eq!(arrivals(5), orders[5]);
 }
+
+#[test]
+fn a_host_bounced_with_a_connection_open_listens_again_at_once() {
+    let mut engine = engine(&["server", "client"], (5, 5), 1);
+    install(&mut engine, "server", echo_lifetime);
+    let log: Log = Log::default();
+    let seen = Arc::clone(&log);
+    install(&mut engine, "client", move |net, _| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let mut stream = net.connect("server:9000").await.expect("connects");
+            let first = ask(&mut stream, Duration::from_millis(50)).await;
+            seen.lock().unwrap().push(first);
+            tokio::time::sleep_until(Instant::now() + Duration::from_millis(100)).await;
+            let mut fresh = net.connect("server:9000").await.expect("connects to the new lifetime");
+            let second = ask(&mut fresh, Duration::from_millis(50)).await;
+            seen.lock().unwrap().push(second);
+        }
+    });
+    run_with_faults(&mut engine, "client", vec![(50, Fault::Bounce)]);
+    assert_eq!(*log.lock().unwrap(), ["lifetime 1", "lifetime 2"]);
+}
