@@ -83,7 +83,8 @@ pub struct SeedRun {
     pub scenario: Scenario,
     pub violations: Vec<Violation>,
     pub stats: Stats,
-    pub coverage: Vec<&'static str>,
+    /// The names of the coverage entries it reached.
+    pub coverage: Vec<String>,
 }
 
 /// Told after every run, for progress display.
@@ -219,6 +220,27 @@ mod tests {
         assert!(summary.contains("on 2 jobs: ") && summary.contains(" checked seeds/s ("), "{summary}");
         assert!(summary.contains("\ncheckers: 9 (context-identity, "), "{summary}");
         assert!(quick.to_string().contains("; not applied: environment-agnostic, determinism\n"));
+    }
+
+    #[test]
+    fn the_summary_marks_the_codes_no_run_received_and_says_which_mean_a_bug() {
+        let runs = vec![run_seed(3, Mode::Fixed, Options::TRACE_ONLY)];
+        let report =
+            FuzzReport::new(&config(3, 1, Mode::Fixed, Options::TRACE_ONLY), runs, Duration::from_secs(1));
+        assert_eq!((report.coverage["close_1011"], report.coverage["error_INTERNAL"]), (0, 0));
+        let summary = report.to_string();
+        let never = "     0  the server closed a session with 1011 (a bug if reached)  <- never reached\n";
+        assert!(summary.contains(never), "{summary}");
+        let received: Vec<&str> = report
+            .coverage
+            .iter()
+            .filter_map(|(name, n)| name.strip_prefix("error_").filter(|_| *n == 1))
+            .collect();
+        assert!(!received.is_empty(), "seed 3's clients received error frames");
+        for code in received {
+            let line = format!("     1  a client was told {code}\n");
+            assert!(summary.contains(&line), "{line:?} in {summary}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use super::coverage::PATHS;
+use super::coverage;
 use super::stats::Stats;
 use super::{FuzzConfig, SeedRun};
 use crate::checkers::Options;
@@ -46,7 +46,7 @@ pub struct FuzzReport {
     pub sim_to_wall: f64,
     pub connection_success_rate: f64,
     pub message_completion_rate: f64,
-    /// Per rare path, how many runs reached it.
+    /// Per coverage entry (rare path, close code, error code), how many runs reached it.
     pub coverage: BTreeMap<String, u64>,
     /// Attempts, sessions, messages, simulated time, and the `error_codes` and `close_codes`
     /// histograms, summed over every run.
@@ -62,13 +62,13 @@ impl FuzzReport {
         let seeds_planned = range.filter(|s| config.shard.owns(*s)).count() as u64;
         let mut totals = Stats::default();
         let mut coverage: BTreeMap<String, u64> =
-            PATHS.iter().map(|(name, _)| (name.to_string(), 0)).collect();
+            coverage::entries().into_iter().map(|(name, _)| (name, 0)).collect();
         let mut failures_by_checker = BTreeMap::new();
         let mut failures = BTreeMap::new();
         for run in &runs {
             totals.add(&run.stats);
-            for path in &run.coverage {
-                *coverage.entry(path.to_string()).or_default() += 1;
+            for entry in &run.coverage {
+                *coverage.entry(entry.clone()).or_default() += 1;
             }
             if !run.violations.is_empty() {
                 let mut checkers: Vec<String> = run.violations.iter().map(|v| v.checker.clone()).collect();
@@ -209,9 +209,9 @@ impl fmt::Display for FuzzReport {
         )?;
         writeln!(f, "error codes: {}", histogram(&t.error_codes))?;
         writeln!(f, "close codes: {}", histogram(&t.close_codes))?;
-        writeln!(f, "sometimes coverage (runs that reached each rare path):")?;
-        for (name, sentence) in PATHS {
-            let count = self.coverage.get(*name).copied().unwrap_or(0);
+        writeln!(f, "sometimes coverage (runs that reached each rare path, close code and error code):")?;
+        for (name, sentence) in coverage::entries() {
+            let count = self.coverage.get(&name).copied().unwrap_or(0);
             let never = if count == 0 { "  <- never reached" } else { "" };
             writeln!(f, "  {count:>6}  {sentence}{never}")?;
         }
