@@ -65,6 +65,19 @@ impl Options {
     pub const TRACE_ONLY: Options = Options { environments: false, determinism: false };
     /// All nine checkers.
     pub const ALL: Options = Options { environments: true, determinism: true };
+
+    /// The names of the checkers applied, in the order [`verify`] applies them.
+    pub fn checkers(self) -> Vec<&'static str> {
+        let trace = TRACE_CHECKERS.iter().map(|(name, _)| *name);
+        let reruns = [(self.environments, environment::NAME), (self.determinism, determinism::NAME)];
+        trace.chain(reruns.into_iter().filter(|(on, _)| *on).map(|(_, name)| name)).collect()
+    }
+
+    /// How many times [`verify`] runs a scenario: once, and again for each rerun checker.
+    pub fn simulations(self) -> usize {
+        let environments = if self.environments { environment::environments().len() } else { 0 };
+        1 + environments + usize::from(self.determinism)
+    }
 }
 
 /// One scenario's run and everything found wrong with it.
@@ -88,14 +101,26 @@ impl Report {
 pub fn verify(scenario: &Scenario, options: Options) -> Report {
     let outcome = sim::run(scenario);
     let mut violations = sim::check(&outcome);
-    let mut checkers: Vec<&'static str> = TRACE_CHECKERS.iter().map(|(name, _)| *name).collect();
     if options.environments {
-        checkers.push(environment::NAME);
         violations.extend(environment::check(scenario));
     }
     if options.determinism {
-        checkers.push(determinism::NAME);
         violations.extend(determinism::check(scenario, &outcome.trace));
     }
-    Report { outcome, checkers, violations }
+    Report { outcome, checkers: options.checkers(), violations }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trace_checkers_alone_take_one_run_and_all_nine_take_five() {
+        let trace_only = Options::TRACE_ONLY.checkers();
+        assert_eq!((trace_only.len(), Options::TRACE_ONLY.simulations()), (7, 1));
+        let all = Options::ALL.checkers();
+        assert_eq!((all.len(), Options::ALL.simulations()), (9, 5));
+        assert_eq!(all[..7], trace_only[..]);
+        assert_eq!(all[7..], [environment::NAME, determinism::NAME]);
+    }
 }

@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::checkers::Options;
 use crate::fuzz::{FuzzConfig, Progress, SeedRun, Shard, fuzz};
 use crate::services::gateway::Mode;
 
@@ -33,6 +34,10 @@ pub(super) struct FuzzArgs {
     shard: Shard,
     #[arg(long, default_value = "fixed")]
     mode: Mode,
+    /// Apply only the seven trace checkers, skipping those that rerun each scenario (environment
+    /// agnostic: three more runs; determinism: one more), for about five times the seeds.
+    #[arg(long)]
+    quick: bool,
     /// Write the summary as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -46,15 +51,7 @@ pub(super) struct FuzzArgs {
 
 /// Exit 0 when nothing failed, 1 when something did.
 pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let config = FuzzConfig {
-        start_seed: args.start_seed,
-        seeds: args.seeds,
-        time: Duration::from_secs(args.time),
-        jobs,
-        shard: args.shard,
-        mode: args.mode,
-    };
+    let config = config(&args);
     let planned = (config.start_seed..config.start_seed.saturating_add(config.seeds))
         .filter(|s| config.shard.owns(*s))
         .count() as u64;
@@ -81,6 +78,19 @@ pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
     Ok(if report.failed_seeds.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+fn config(args: &FuzzArgs) -> FuzzConfig {
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    FuzzConfig {
+        start_seed: args.start_seed,
+        seeds: args.seeds,
+        time: Duration::from_secs(args.time),
+        jobs,
+        shard: args.shard,
+        mode: args.mode,
+        checkers: if args.quick { Options::TRACE_ONLY } else { Options::ALL },
+    }
+}
+
 /// A progress bar on a terminal; elsewhere (CI logs) a plain line every few seconds.
 struct Display {
     bar: Option<ProgressBar>,
@@ -98,7 +108,7 @@ impl Display {
     fn new(planned: u64, mode: Mode) -> Display {
         let bar = std::io::stdout().is_terminal().then(|| {
             let bar = ProgressBar::new(planned);
-            let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {msg} [{elapsed_precise}]")
+            let style = ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {msg} [{elapsed_precise}]")
                 .expect("a valid progress template");
             bar.set_style(style);
             bar
@@ -118,7 +128,7 @@ impl Display {
     fn status(&self) -> String {
         let done = self.done.load(Ordering::Relaxed);
         let rate = done as f64 / self.started.elapsed().as_secs_f64().max(f64::EPSILON);
-        format!("{} failed, {rate:.1} sims/s", self.failed.load(Ordering::Relaxed))
+        format!("{} failed, {rate:.1} checked seeds/s", self.failed.load(Ordering::Relaxed))
     }
 
     fn finish(&self) {
@@ -150,9 +160,32 @@ impl Progress for Display {
                 let mut last = self.last_line.lock().expect("progress lock poisoned");
                 if last.elapsed() >= LINE_EVERY {
                     *last = Instant::now();
-                    eprintln!("fuzz: {done}/{} runs, {}", self.planned, self.status());
+                    eprintln!("fuzz: {done}/{} seeds, {}", self.planned, self.status());
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Fuzz {
+        #[command(flatten)]
+        args: FuzzArgs,
+    }
+
+    fn checkers(argv: &[&str]) -> Options {
+        config(&Fuzz::parse_from(argv).args).checkers
+    }
+
+    #[test]
+    fn fuzz_applies_all_nine_checkers_unless_told_quick() {
+        assert_eq!(checkers(&["fuzz"]), Options::ALL);
+        assert_eq!(checkers(&["fuzz", "--quick"]), Options::TRACE_ONLY);
     }
 }

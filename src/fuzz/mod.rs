@@ -13,9 +13,10 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use crate::checkers::{self, Options};
 use crate::services::gateway::Mode;
 use crate::sim::sweep::across_threads;
-use crate::sim::{Scenario, Violation, check, run};
+use crate::sim::{Scenario, Violation};
 pub use report::FuzzReport;
 use stats::Stats;
 
@@ -69,6 +70,10 @@ pub struct FuzzConfig {
     pub shard: Shard,
     /// The gateway's architecture for every run. Default fixed.
     pub mode: Mode,
+    /// The checkers every seed gets. Default [`Options::ALL`]: all nine, so a gateway that
+    /// behaves differently per environment, or a run that does not replay, fails the campaign;
+    /// they cost four more runs per seed. [`Options::TRACE_ONLY`] is `--quick`.
+    pub checkers: Options,
 }
 
 /// One seed's run.
@@ -78,7 +83,8 @@ pub struct SeedRun {
     pub scenario: Scenario,
     pub violations: Vec<Violation>,
     pub stats: Stats,
-    pub coverage: Vec<&'static str>,
+    /// The names of the coverage entries it reached.
+    pub coverage: Vec<String>,
 }
 
 /// Told after every run, for progress display.
@@ -97,7 +103,7 @@ pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
         config.jobs,
         || started.elapsed() < config.time,
         |seed| {
-            let run = run_seed(seed, config.mode);
+            let run = run_seed(seed, config.mode, config.checkers);
             progress.ran(&run);
             run
         },
@@ -106,22 +112,26 @@ pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
     FuzzReport::new(config, runs, started.elapsed())
 }
 
-/// Runs one seed's scenario in `mode` and checks it.
-pub fn run_seed(seed: u64, mode: Mode) -> SeedRun {
+/// Runs one seed's scenario in `mode` and applies the checkers `checkers` asks for.
+pub fn run_seed(seed: u64, mode: Mode, checkers: Options) -> SeedRun {
     let scenario = Scenario { mode, ..Scenario::from_seed(seed) };
-    let outcome = run(&scenario);
+    let report = checkers::verify(&scenario, checkers);
+    let trace = &report.outcome.trace;
     SeedRun {
         seed,
-        violations: check(&outcome),
-        stats: Stats::of(&outcome.trace),
-        coverage: coverage::reached(&outcome.trace),
+        stats: Stats::of(trace),
+        coverage: coverage::reached(trace),
+        violations: report.violations,
         scenario,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::checkers::environment;
 
     struct Quiet;
 
@@ -129,16 +139,13 @@ mod tests {
         fn ran(&self, _: &SeedRun) {}
     }
 
+    fn config(start_seed: u64, seeds: u64, mode: Mode, checkers: Options) -> FuzzConfig {
+        let time = Duration::from_secs(600);
+        FuzzConfig { start_seed, seeds, time, jobs: 2, shard: Shard::WHOLE, mode, checkers }
+    }
+
     fn campaign(shard: Shard) -> FuzzReport {
-        let config = FuzzConfig {
-            start_seed: 40,
-            seeds: 6,
-            time: Duration::from_secs(600),
-            jobs: 2,
-            shard,
-            mode: Mode::Fixed,
-        };
-        fuzz(&config, &Quiet)
+        fuzz(&FuzzConfig { shard, ..config(40, 6, Mode::Fixed, Options::TRACE_ONLY) }, &Quiet)
     }
 
     #[test]
@@ -159,7 +166,7 @@ mod tests {
 
     #[test]
     fn the_report_names_failing_seeds_in_json_and_junit() {
-        let mut failing = run_seed(3, Mode::Fixed);
+        let mut failing = run_seed(3, Mode::Fixed, Options::TRACE_ONLY);
         failing.violations.push(Violation {
             checker: "clear_errors".into(),
             at_ms: Some(5),
@@ -167,20 +174,16 @@ mod tests {
             session: Some(1),
             message: "closed with 1011".into(),
         });
-        let config = FuzzConfig {
-            start_seed: 3,
-            seeds: 1,
-            time: Duration::from_secs(60),
-            jobs: 1,
-            shard: Shard::WHOLE,
-            mode: Mode::Fixed,
-        };
+        let config = FuzzConfig { jobs: 1, ..config(3, 1, Mode::Fixed, Options::TRACE_ONLY) };
         let report = FuzzReport::new(&config, vec![failing], Duration::from_secs(1));
         let json = serde_json::to_value(&report).unwrap();
         for key in [
             "runs",
             "failed_seeds",
             "failures",
+            "checkers",
+            "checked_seeds_per_sec",
+            "checked_seeds_per_sec_per_core",
             "sims_per_sec",
             "sim_to_wall",
             "connection_success_rate",
@@ -192,10 +195,60 @@ mod tests {
             assert!(json.get(key).is_some(), "no {key} in {json}");
         }
         assert_eq!(json["failed_seeds"], serde_json::json!([3]));
+        assert_eq!(json["checkers"].as_array().map(Vec::len), Some(7), "{json}");
         assert_eq!(json["failures"]["3"], serde_json::json!(["clear_errors"]));
         let junit = report.junit();
         assert!(junit.contains(r#"name="seed 3""#) && junit.contains("<failure"), "{junit}");
         assert!(junit.contains("replay 3 --mode fixed"), "{junit}");
+        assert!(junit.contains(r#"name="1 seeds from 3 under 7 checkers""#), "{junit}");
+        assert!(
+            junit.contains(r#"<property name="checkers" value="context-identity, isolation,"#),
+            "{junit}"
+        );
+    }
+
+    #[test]
+    fn all_nine_checkers_catch_a_gateway_that_only_staging_exposes_and_the_trace_checkers_miss() {
+        // Seed 10 in environment-accommodation mode passes the trace checkers in the scenario's
+        // own environment (production); only its staging and Cloud Run reruns part from dev's.
+        let quick = fuzz(&config(10, 2, Mode::EnvironmentAccommodation, Options::TRACE_ONLY), &Quiet);
+        assert_eq!(quick.failed_seeds, Vec::<u64>::new());
+        let full = fuzz(&config(10, 2, Mode::EnvironmentAccommodation, Options::ALL), &Quiet);
+        assert_eq!(full.failures, BTreeMap::from([(10, vec![environment::NAME.to_owned()])]));
+        assert_eq!((full.checkers.len(), full.simulations), (9, 10));
+        let summary = full.to_string();
+        assert!(summary.contains("on 2 jobs: ") && summary.contains(" checked seeds/s ("), "{summary}");
+        assert!(summary.contains("\ncheckers: 9 (context-identity, "), "{summary}");
+        assert!(quick.to_string().contains("; not applied: environment-agnostic, determinism\n"));
+    }
+
+    #[test]
+    fn the_summary_marks_the_codes_no_run_received_and_says_which_mean_a_bug() {
+        let runs = vec![run_seed(3, Mode::Fixed, Options::TRACE_ONLY)];
+        let report =
+            FuzzReport::new(&config(3, 1, Mode::Fixed, Options::TRACE_ONLY), runs, Duration::from_secs(1));
+        assert_eq!((report.coverage["close_1011"], report.coverage["error_INTERNAL"]), (0, 0));
+        let summary = report.to_string();
+        let never = "     0  the server closed a session with 1011 (a bug if reached)  <- never reached\n";
+        assert!(summary.contains(never), "{summary}");
+        let received: Vec<&str> = report
+            .coverage
+            .iter()
+            .filter_map(|(name, n)| name.strip_prefix("error_").filter(|_| *n == 1))
+            .collect();
+        assert!(!received.is_empty(), "seed 3's clients received error frames");
+        for code in received {
+            let line = format!("     1  a client was told {code}\n");
+            assert!(summary.contains(&line), "{line:?} in {summary}");
+        }
+    }
+
+    #[test]
+    fn checked_seeds_per_second_are_per_wall_second_and_per_job() {
+        let runs = (0..2).map(|seed| run_seed(seed, Mode::Fixed, Options::TRACE_ONLY)).collect();
+        let report = FuzzReport::new(&config(0, 2, Mode::Fixed, Options::ALL), runs, Duration::from_secs(4));
+        assert_eq!((report.checked_seeds_per_sec, report.checked_seeds_per_sec_per_core), (0.5, 0.25));
+        assert_eq!((report.simulations, report.sims_per_sec), (10, 2.5));
     }
 
     #[test]

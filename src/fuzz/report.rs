@@ -6,12 +6,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use super::coverage::PATHS;
+use super::coverage;
 use super::stats::Stats;
 use super::{FuzzConfig, SeedRun};
+use crate::checkers::Options;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct FuzzReport {
@@ -23,17 +24,29 @@ pub struct FuzzReport {
     pub runs: u64,
     /// True when the time bound ended the campaign before every planned seed ran.
     pub stopped_by_time: bool,
+    /// The names of the checkers every run was judged by: nine, or seven with `--quick`.
+    pub checkers: Vec<String>,
+    /// Parallel simulations.
+    pub jobs: usize,
+    /// Simulations run: each seed's, and the reruns its checkers make.
+    pub simulations: u64,
     pub failed_seeds: Vec<u64>,
     /// Per failing seed, the checkers it violated.
     pub failures: BTreeMap<u64, Vec<String>>,
     pub failures_by_checker: BTreeMap<String, u64>,
     pub wall_secs: f64,
+    /// Seeds run and judged by every checker in `checkers`, per second of wall time.
+    pub checked_seeds_per_sec: f64,
+    /// The same per job, the throughput of one core.
+    pub checked_seeds_per_sec_per_core: f64,
+    /// `simulations` per second of wall time: the simulator's speed, reruns included.
     pub sims_per_sec: f64,
-    /// Simulated time covered by all runs over the campaign's wall time.
+    /// Simulated time covered by all simulations over the campaign's wall time. A rerun counts
+    /// as long as its seed's first run, which it is whenever its checker passes.
     pub sim_to_wall: f64,
     pub connection_success_rate: f64,
     pub message_completion_rate: f64,
-    /// Per rare path, how many runs reached it.
+    /// Per coverage entry (rare path, close code, error code), how many runs reached it.
     pub coverage: BTreeMap<String, u64>,
     /// Attempts, sessions, messages, simulated time, and the `error_codes` and `close_codes`
     /// histograms, summed over every run.
@@ -49,13 +62,13 @@ impl FuzzReport {
         let seeds_planned = range.filter(|s| config.shard.owns(*s)).count() as u64;
         let mut totals = Stats::default();
         let mut coverage: BTreeMap<String, u64> =
-            PATHS.iter().map(|(name, _)| (name.to_string(), 0)).collect();
+            coverage::entries().into_iter().map(|(name, _)| (name, 0)).collect();
         let mut failures_by_checker = BTreeMap::new();
         let mut failures = BTreeMap::new();
         for run in &runs {
             totals.add(&run.stats);
-            for path in &run.coverage {
-                *coverage.entry(path.to_string()).or_default() += 1;
+            for entry in &run.coverage {
+                *coverage.entry(entry.clone()).or_default() += 1;
             }
             if !run.violations.is_empty() {
                 let mut checkers: Vec<String> = run.violations.iter().map(|v| v.checker.clone()).collect();
@@ -67,6 +80,9 @@ impl FuzzReport {
             }
         }
         let wall_secs = wall.as_secs_f64().max(f64::EPSILON);
+        let seeds_per_sec = runs.len() as f64 / wall_secs;
+        let per_seed = config.checkers.simulations() as u64;
+        let jobs = config.jobs.max(1);
         FuzzReport {
             mode: config.mode.to_string(),
             shard: config.shard.to_string(),
@@ -74,12 +90,17 @@ impl FuzzReport {
             seeds_planned,
             runs: runs.len() as u64,
             stopped_by_time: (runs.len() as u64) < seeds_planned,
+            checkers: config.checkers.checkers().into_iter().map(str::to_owned).collect(),
+            jobs,
+            simulations: runs.len() as u64 * per_seed,
             failed_seeds: failures.keys().copied().collect(),
             failures,
             failures_by_checker,
             wall_secs,
-            sims_per_sec: runs.len() as f64 / wall_secs,
-            sim_to_wall: totals.simulated_ms as f64 / 1000.0 / wall_secs,
+            checked_seeds_per_sec: seeds_per_sec,
+            checked_seeds_per_sec_per_core: seeds_per_sec / jobs as f64,
+            sims_per_sec: seeds_per_sec * per_seed as f64,
+            sim_to_wall: (totals.simulated_ms * per_seed) as f64 / 1000.0 / wall_secs,
             connection_success_rate: totals.connection_success_rate(),
             message_completion_rate: totals.message_completion_rate(),
             coverage,
@@ -116,7 +137,9 @@ impl FuzzReport {
     /// One test case per failing seed, and one for the campaign as a whole.
     pub fn junit(&self) -> String {
         let mut suite = TestSuite::new(format!("gatesim fuzz ({} mode, shard {})", self.mode, self.shard));
-        let campaign = format!("{} seeds from {}", self.runs, self.start_seed);
+        suite.add_property(Property::new("checkers", self.checkers.join(", ")));
+        let campaign =
+            format!("{} seeds from {} under {} checkers", self.runs, self.start_seed, self.checkers.len());
         suite.add_test_case(TestCase::new(campaign, TestCaseStatus::success()));
         for run in &self.failed_runs {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -139,15 +162,29 @@ impl fmt::Display for FuzzReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "fuzz: {} runs ({} mode, shard {}, seeds from {}) in {:.1} s: {:.1} sims/s, simulated/wall {:.0}x",
+            "fuzz: {} seeds ({} mode, shard {}, seeds from {}) in {:.1} s on {} jobs: \
+             {:.1} checked seeds/s ({:.1} per core), {:.1} sims/s, simulated/wall {:.0}x",
             self.runs,
             self.mode,
             self.shard,
             self.start_seed,
             self.wall_secs,
+            self.jobs,
+            self.checked_seeds_per_sec,
+            self.checked_seeds_per_sec_per_core,
             self.sims_per_sec,
             self.sim_to_wall
         )?;
+        write!(f, "checkers: {} ({})", self.checkers.len(), self.checkers.join(", "))?;
+        let skipped: Vec<&str> = Options::ALL
+            .checkers()
+            .into_iter()
+            .filter(|name| !self.checkers.iter().any(|c| c == name))
+            .collect();
+        if !skipped.is_empty() {
+            write!(f, "; not applied: {}", skipped.join(", "))?;
+        }
+        writeln!(f)?;
         if self.stopped_by_time {
             writeln!(f, "  stopped by --time after {} of {} seeds", self.runs, self.seeds_planned)?;
         }
@@ -172,9 +209,9 @@ impl fmt::Display for FuzzReport {
         )?;
         writeln!(f, "error codes: {}", histogram(&t.error_codes))?;
         writeln!(f, "close codes: {}", histogram(&t.close_codes))?;
-        writeln!(f, "sometimes coverage (runs that reached each rare path):")?;
-        for (name, sentence) in PATHS {
-            let count = self.coverage.get(*name).copied().unwrap_or(0);
+        writeln!(f, "sometimes coverage (runs that reached each rare path, close code and error code):")?;
+        for (name, sentence) in coverage::entries() {
+            let count = self.coverage.get(&name).copied().unwrap_or(0);
             let never = if count == 0 { "  <- never reached" } else { "" };
             writeln!(f, "  {count:>6}  {sentence}{never}")?;
         }

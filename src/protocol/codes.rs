@@ -79,6 +79,23 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every error code, in the order of README.md's close-code table. `as_str` matches on every
+    /// variant, so a new one cannot go unnoticed; the tests pin this list to the documented names.
+    pub const ALL: [ErrorCode; 12] = [
+        ErrorCode::AuthFailed,
+        ErrorCode::TokenExpired,
+        ErrorCode::TooManySessions,
+        ErrorCode::SlowConsumer,
+        ErrorCode::IdleTimeout,
+        ErrorCode::BadEncoding,
+        ErrorCode::MessageTooBig,
+        ErrorCode::AuthUnavailable,
+        ErrorCode::IdgenUnavailable,
+        ErrorCode::Internal,
+        ErrorCode::BadMessage,
+        ErrorCode::RateLimited,
+    ];
+
     /// The close that follows this error, or `None` when the session stays open.
     pub fn close_code(self) -> Option<CloseCode> {
         match self {
@@ -133,6 +150,28 @@ mod tests {
         let json = serde_json::to_string(&ErrorCode::IdgenUnavailable).unwrap();
         assert_eq!(json, "\"IDGEN_UNAVAILABLE\"");
         assert_eq!(ErrorCode::IdgenUnavailable.as_str(), "IDGEN_UNAVAILABLE");
+    }
+
+    #[test]
+    fn every_documented_code_is_listed_once_under_its_wire_name() {
+        let documented = [
+            "AUTH_FAILED",
+            "TOKEN_EXPIRED",
+            "TOO_MANY_SESSIONS",
+            "SLOW_CONSUMER",
+            "IDLE_TIMEOUT",
+            "BAD_ENCODING",
+            "MESSAGE_TOO_BIG",
+            "AUTH_UNAVAILABLE",
+            "IDGEN_UNAVAILABLE",
+            "INTERNAL",
+            "BAD_MESSAGE",
+            "RATE_LIMITED",
+        ];
+        let serialised = ErrorCode::ALL.map(|code| serde_json::to_value(code).unwrap());
+        assert_eq!(serialised, documented.map(serde_json::Value::from));
+        assert_eq!(ErrorCode::ALL.map(ErrorCode::as_str), documented);
+        assert_eq!(CloseCode::ALL.map(CloseCode::as_u16), [1000, 1007, 1008, 1009, 1011, 1013]);
     }
 
     #[test]

@@ -62,8 +62,12 @@ fn bounce(host: &str) -> Fault {
     Fault::Bounce { host: host.into() }
 }
 
-fn reaches(script: Script, path: &str) -> bool {
-    reached(&script.trace()).contains(&path)
+fn reaches(script: Script, entry: &str) -> bool {
+    reached(&script.trace()).iter().any(|reached| reached == entry)
+}
+
+fn error(code: ErrorCode) -> Event {
+    Event::Received { client: 0, session: 1, frame: ServerFrame::Error(ErrorFrame::new(code, "refused")) }
 }
 
 #[test]
@@ -133,11 +137,7 @@ fn a_gateway_restart_counts_with_a_message_in_flight() {
 fn an_expired_refusal_of_a_valid_token_counts_as_skew() {
     let started =
         |token| Event::ClientStarted { client: 0, user: "alice".into(), token, token_exp: Some(100) };
-    let expired = Event::Received {
-        client: 0,
-        session: 1,
-        frame: ServerFrame::Error(ErrorFrame::new(ErrorCode::TokenExpired, "token expired")),
-    };
+    let expired = error(ErrorCode::TokenExpired);
     let valid = Script::default().then(started(TokenKind::Valid { ttl_secs: 5 })).then(expired.clone());
     assert!(reaches(valid, "token_expired_inside_skew"));
     let meant = Script::default().then(started(TokenKind::Expired { ago_secs: 60 })).then(expired);
@@ -153,6 +153,38 @@ fn a_client_host_crash_counts_once_the_gateway_freed_the_half_open_session() {
     assert!(!reaches(open().then(probed(1)), "half_open_session_released"));
     let closed = Script::default().attempt(1).established(1).closed(1, 1000).fault(crash()).then(probed(0));
     assert!(!reaches(closed, "half_open_session_released"));
+}
+
+#[test]
+fn a_close_code_counts_when_the_server_closed_a_session_with_it() {
+    let closed = || Script::default().attempt(1);
+    assert!(reaches(closed().closed(1, 1009), "close_1009"));
+    assert!(!reaches(closed().closed(1, 1008), "close_1009"));
+    let by_client =
+        Event::Closed { client: 0, session: 1, by: Side::Client, code: Some(1000), reason: String::new() };
+    assert!(!reaches(closed().then(by_client), "close_1000"));
+}
+
+#[test]
+fn an_error_code_counts_when_a_client_received_its_frame() {
+    assert!(reaches(Script::default().attempt(1).then(error(ErrorCode::RateLimited)), "error_RATE_LIMITED"));
+    assert!(!reaches(Script::default().attempt(1).then(error(ErrorCode::BadMessage)), "error_RATE_LIMITED"));
+}
+
+#[test]
+fn every_documented_code_has_an_entry_and_only_1011_and_internal_read_as_bugs() {
+    let entries = entries();
+    assert_eq!(entries.len(), PATHS.len() + 6 + 12);
+    let names: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
+    for name in ["close_1000", "close_1007", "close_1013", "error_AUTH_FAILED", "error_RATE_LIMITED"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let bugs: Vec<&str> = entries
+        .iter()
+        .filter(|(_, sentence)| sentence.ends_with("(a bug if reached)"))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(bugs, ["close_1011", "error_INTERNAL"]);
 }
 
 #[test]
