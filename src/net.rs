@@ -1,7 +1,7 @@
 //! The network seam: services never name a socket type.
 //!
 //! Everything that talks over the network is generic over [`Net`]. `serve` runs on [`TokioNet`]
-//! (real TCP); the simulator runs the very same code on a `turmoil::net` implementation. Servers
+//! (real TCP); the simulator runs the very same code on turmoil-net's sockets. Servers
 //! take an already-bound listener (any [`axum::serve::Listener`]) so that tests and the simulator
 //! choose the address, and bind ephemeral ports without races. Servers also start their tasks
 //! through the seam ([`Net::spawn`]), never with `tokio::spawn`.

@@ -74,9 +74,8 @@ pub fn main() -> ExitCode {
 
 impl Command {
     /// The real servers report what they do; inside simulations the services' routine logs would
-    /// drown the results (hundreds of refused sessions per seed, by design), so only warnings show,
-    /// which also leaves turmoil's per-tick INFO spans disabled. The bench installs no subscriber
-    /// at all: it measures the simulator as the tests run it.
+    /// drown the results (hundreds of refused sessions per seed, by design), so only warnings show.
+    /// The bench installs no subscriber at all: it measures the simulator as the tests run it.
     fn default_log_level(&self) -> Option<&'static str> {
         match self {
             Command::Serve(_) | Command::Token(_) | Command::Soak(_) => Some("info"),
