@@ -7,6 +7,7 @@ use crate::context::SessionContext;
 use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, EventFrame, EventKind, ServerFrame};
 use crate::services::gateway::result_for;
 use crate::sim::client::message_id;
+use crate::sim::hosts::TOKEN_LEEWAY_SECS;
 use crate::sim::probe::PROBE_HOST;
 use crate::sim::scenario::{SERVICES, TokenKind};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
@@ -46,6 +47,8 @@ impl TraceBuilder {
             latency_ms: (1, 10),
             links: Vec::new(),
             warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
+            skew_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
+            token_leeway_secs: TOKEN_LEEWAY_SECS,
             idle_timeout_ms: 30_000,
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
