@@ -48,9 +48,10 @@ pub fn describe(record: &Record) -> String {
             format!("service failed (incarnation {incarnation}): {error}")
         }
         Event::Fault { fault } => format!("fault: {}", fault_text(fault)),
-        Event::ClientStarted { client, user, token, token_exp } => {
+        Event::ClientStarted { client, user, token, token_exp, token_nbf } => {
             let exp = token_exp.map(|exp| format!(", exp {exp}")).unwrap_or_default();
-            format!("c{client} started as {user} with a {token:?} token{exp}")
+            let nbf = token_nbf.map(|nbf| format!(", nbf {nbf}")).unwrap_or_default();
+            format!("c{client} started as {user} with a {token:?} token{exp}{nbf}")
         }
         Event::ConnectAttempt { client, session } => format!("c{client}#{session} connecting"),
         Event::ConnectFailed { client, session, reason } => {

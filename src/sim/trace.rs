@@ -31,7 +31,7 @@ pub struct Record {
 ///
 /// - 1: turmoil 0.7's `Sim`, 1 ms ticks.
 /// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet. The
-///   trace records auth's clock (its skew and leeway).
+///   trace records auth's clock (its skew and leeway) and each token's `nbf`.
 pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The host name faults are recorded under.
@@ -74,12 +74,15 @@ pub enum Event {
     Fault {
         fault: Fault,
     },
-    /// A client began; `token_exp` is its token's `exp` when it has one.
+    /// A client began; `token_exp` and `token_nbf` are its token's `exp` and `nbf` when it has
+    /// them.
     ClientStarted {
         client: usize,
         user: String,
         token: TokenKind,
         token_exp: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_nbf: Option<u64>,
     },
     ConnectAttempt {
         client: usize,
