@@ -30,8 +30,9 @@ pub struct Record {
 /// under another version are re-recorded.
 ///
 /// - 1: turmoil 0.7's `Sim`, 1 ms ticks.
-/// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet. The
-///   trace records auth's clock (its skew and leeway) and each token's `nbf`.
+/// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet. Drawn
+///   scenarios draw every class of token auth refuses, and the trace records auth's clock (its
+///   skew and leeway) and each token's `nbf`.
 pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The host name faults are recorded under.
