@@ -46,12 +46,60 @@ impl Claims {
             permissions: vec!["chat".to_owned()],
         }
     }
+
+    /// The claims as a JSON payload without `claim`: signed, a token auth must refuse as
+    /// malformed.
+    pub fn without(&self, claim: RequiredClaim) -> serde_json::Value {
+        let mut payload = serde_json::to_value(self).expect("claims serialise");
+        payload.as_object_mut().expect("claims serialise as an object").remove(claim.name());
+        payload
+    }
+}
+
+/// The claims a token must carry; auth refuses one without any of them as malformed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredClaim {
+    Sub,
+    Exp,
+    Iat,
+    Iss,
+    Aud,
+}
+
+impl RequiredClaim {
+    pub const ALL: [RequiredClaim; 5] =
+        [RequiredClaim::Sub, RequiredClaim::Exp, RequiredClaim::Iat, RequiredClaim::Iss, RequiredClaim::Aud];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RequiredClaim::Sub => "sub",
+            RequiredClaim::Exp => "exp",
+            RequiredClaim::Iat => "iat",
+            RequiredClaim::Iss => "iss",
+            RequiredClaim::Aud => "aud",
+        }
+    }
 }
 
 /// Signs `claims` with HS256.
 pub fn mint(claims: &Claims, secret: &[u8]) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret))
+    mint_payload(claims, secret)
+}
+
+/// Signs any payload with HS256: for tokens [`Claims`] cannot describe, such as one without a
+/// required claim ([`Claims::without`]).
+pub fn mint_payload(payload: &impl Serialize, secret: &[u8]) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), payload, &EncodingKey::from_secret(secret))
         .expect("HS256 signing with a byte secret cannot fail")
+}
+
+/// An unsigned token whose header names `alg`: `header.payload.`, with the empty signature of an
+/// unsecured JWT (`alg: none`, RFC 7519 §6). jsonwebtoken cannot write one.
+pub fn unsigned(alg: &str, payload: &impl Serialize) -> String {
+    let header = serde_json::json!({"alg": alg, "typ": "JWT"});
+    let payload = serde_json::to_string(payload).expect("payloads serialise");
+    format!("{}.{}.", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(payload))
 }
 
 /// Why a token was refused; serialises as auth's `error` values.
@@ -89,7 +137,7 @@ impl Verifier {
         validation.validate_nbf = false;
         validation.set_audience(&[AUDIENCE]);
         validation.set_issuer(&[ISSUER]);
-        validation.set_required_spec_claims(&["sub", "exp", "iat", "iss", "aud"]);
+        validation.set_required_spec_claims(&RequiredClaim::ALL.map(RequiredClaim::name));
         Verifier { key: DecodingKey::from_secret(secret), validation, leeway_secs }
     }
 

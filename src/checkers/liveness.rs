@@ -324,6 +324,8 @@ mod tests {
             latency_ms: (1, 10),
             links: vec![LinkLatency { a: AUTH.into(), b: GATEWAY.into(), latency_ms: (100, 900) }],
             warmup_ms: BTreeMap::new(),
+            skew_ms: BTreeMap::new(),
+            token_leeway_secs: 2,
             idle_timeout_ms: 30_000,
         };
         assert_eq!(healed_at(&slow_auth), None);
@@ -352,6 +354,8 @@ mod tests {
             latency_ms: (1, 10),
             links: Vec::new(),
             warmup_ms: BTreeMap::from([(IDGEN.to_owned(), 700)]),
+            skew_ms: BTreeMap::new(),
+            token_leeway_secs: 2,
             idle_timeout_ms: 30_000,
         };
         assert_eq!(healed_at(&warming), Some(800));

@@ -20,10 +20,19 @@ pub struct Session<'t> {
     /// The user and token of its client, unless the trace lacks the client's start (hand-made
     /// traces may).
     pub user: Option<&'t str>,
-    pub token: Option<TokenKind>,
+    pub token: Option<Token>,
     /// Every record naming this session, in trace order, and the crash of its client host if
     /// that came after the session began.
     pub records: Vec<&'t Record>,
+}
+
+/// A client's token, as its start recorded it.
+#[derive(Clone, Copy, Debug)]
+pub struct Token {
+    pub kind: TokenKind,
+    /// Its `exp` and `nbf` claims, in Unix seconds, when it has them.
+    pub exp: Option<u64>,
+    pub nbf: Option<u64>,
 }
 
 /// A user message as the session sent it.
@@ -114,8 +123,9 @@ pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
     let mut order = Vec::new();
     let mut by_key: BTreeMap<(usize, u32), Session<'_>> = BTreeMap::new();
     for record in &trace.records {
-        if let Event::ClientStarted { client, user, token, .. } = &record.event {
-            clients.insert(*client, (user.as_str(), *token));
+        if let Event::ClientStarted { client, user, token, token_exp, token_nbf } = &record.event {
+            let token = Token { kind: *token, exp: *token_exp, nbf: *token_nbf };
+            clients.insert(*client, (user.as_str(), token));
         }
         // Only client hosts run sessions, so a crash of a service host matches none.
         if let Event::Fault { fault: Fault::Crash { host } } = &record.event {

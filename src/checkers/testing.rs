@@ -7,9 +7,13 @@ use crate::context::SessionContext;
 use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, EventFrame, EventKind, ServerFrame};
 use crate::services::gateway::result_for;
 use crate::sim::client::message_id;
+use crate::sim::clock::unix_secs_at;
+use crate::sim::hosts::TOKEN_LEEWAY_SECS;
 use crate::sim::probe::PROBE_HOST;
 use crate::sim::scenario::{SERVICES, TokenKind};
+use crate::sim::seeds::{Purpose, rng};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
+use crate::sim::workload::mint_token;
 
 /// A well-formed context for `user`; `tag` (lowercase hex) tells contexts apart.
 pub fn context(tag: &str, user: &str) -> SessionContext {
@@ -46,10 +50,21 @@ impl TraceBuilder {
             latency_ms: (1, 10),
             links: Vec::new(),
             warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
+            skew_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
+            token_leeway_secs: TOKEN_LEEWAY_SECS,
             idle_timeout_ms: 30_000,
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
         SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))
+    }
+
+    /// Skews `service`'s clock by `skew_ms` in the run's conditions.
+    pub fn skewed(mut self, service: &str, skew_ms: i64) -> TraceBuilder {
+        let Event::Conditions { skew_ms: skews, .. } = &mut self.records[0].event else {
+            unreachable!("a built trace starts with its conditions")
+        };
+        skews.insert(service.to_owned(), skew_ms);
+        self
     }
 
     /// Moves the clock to `at_ms`; later records follow it.
@@ -74,8 +89,17 @@ impl TraceBuilder {
         self.client_with(client, user, TokenKind::default())
     }
 
+    /// A client with a token of `token`'s kind, minted by an unskewed client host now.
     pub fn client_with(self, client: usize, user: &str, token: TokenKind) -> TraceBuilder {
-        let event = Event::ClientStarted { client, user: user.to_owned(), token, token_exp: None };
+        let now = unix_secs_at(self.now, 0);
+        let minted = mint_token(token, user, now, &mut rng(0, Purpose::Client(client)));
+        let event = Event::ClientStarted {
+            client,
+            user: user.to_owned(),
+            token,
+            token_exp: minted.exp,
+            token_nbf: minted.nbf,
+        };
         self.record("client-0", event)
     }
 

@@ -63,3 +63,33 @@ impl Clock for SimClock {
         if self.skew_ms >= 0 { now + skew } else { now.saturating_sub(skew) }
     }
 }
+
+/// The Unix seconds a host skewed by `skew_ms` reads at the trace's millisecond `at_ms`: what its
+/// [`SimClock`] said then. The trace's milliseconds are truncated, but a clock's whole second
+/// changes only on a whole millisecond (the epoch and every skew are whole milliseconds), so this
+/// is exact.
+pub fn unix_secs_at(at_ms: u64, skew_ms: i64) -> u64 {
+    let ms = i128::from(EPOCH_UNIX_SECS) * 1000 + i128::from(at_ms) + i128::from(skew_ms);
+    u64::try_from(ms.max(0) / 1000).expect("seconds since the epoch fit in u64")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_host_clock_read_at_a_trace_millisecond_says_what_unix_secs_at_computes() {
+        let _run = start(Instant::now());
+        for step in [0, 999_600, 400, 1, 60_234_700] {
+            tokio::time::advance(Duration::from_micros(step)).await;
+            let at_ms = u64::try_from(elapsed().unwrap().as_millis()).unwrap();
+            for skew_ms in [-90_000, -1500, -1, 0, 1, 999] {
+                assert_eq!(
+                    SimClock::skewed(skew_ms).unix_secs(),
+                    unix_secs_at(at_ms, skew_ms),
+                    "at {at_ms} ms, skewed {skew_ms} ms"
+                );
+            }
+        }
+    }
+}

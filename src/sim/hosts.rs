@@ -22,6 +22,9 @@ use crate::services::{Secret, auth, gateway, idgen};
 
 pub const AUTH_PORT: u16 = 8081;
 pub const IDGEN_PORT: u16 = 8082;
+/// How far past `exp` or before `nbf` auth accepts a token in every simulation: its default.
+/// The trace's conditions record it, for the clear-errors checker.
+pub const TOKEN_LEEWAY_SECS: u64 = 2;
 
 /// The key the simulation's tokens are signed with. The file says what it is in its name and in
 /// its content: a test-only value, never a real secret.
@@ -106,6 +109,7 @@ impl Service {
                 let mut config =
                     auth::AuthConfig::new(Secret::new(jwt_secret()), service_secret(), self.users);
                 config.warmup = warmup;
+                config.leeway_secs = TOKEN_LEEWAY_SECS;
                 auth::serve(net, listener, config, clock, stop).await
             }
             IDGEN => {

@@ -47,6 +47,11 @@ fn conditions(scenario: &Scenario) -> Event {
         latency_ms: scenario.network.latency_ms,
         links: scenario.network.links.clone(),
         warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), scenario.service(name).warmup_ms)).collect(),
+        skew_ms: SERVICES
+            .iter()
+            .map(|&name| (name.to_owned(), scenario.service(name).conditions.skew_ms))
+            .collect(),
+        token_leeway_secs: hosts::TOKEN_LEEWAY_SECS,
         idle_timeout_ms: scenario.idle_timeout_ms,
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::services::gateway::{Environment, Mode, RetryPolicy};
+use crate::token::RequiredClaim;
 
 mod validate;
 
@@ -193,17 +194,37 @@ pub struct ClientSpec {
 }
 
 /// The token a client presents, minted by its host's (possibly skewed) clock when it starts.
+///
+/// Every kind but `valid` is one auth refuses, each for one reason (`DESIGN.md` §1, auth's token
+/// rules); the gateway refuses it with `TOKEN_EXPIRED` when that reason is `exp`, and with
+/// `AUTH_FAILED` otherwise. Unless its kind says otherwise, a JWT is signed with auth's key, names
+/// the client's `user`, and is valid for an hour from minting. In a scenario file each is an
+/// object tagged by `kind`: `{"kind": "expired", "ago_secs": 30}`, `{"kind": "wrong_key"}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TokenKind {
-    /// Signed with the right key, expiring `ttl_secs` after minting. A short `ttl_secs` puts the
-    /// expiry inside the clock-skew window between the client host and auth.
+    /// Expiring `ttl_secs` after minting. A short `ttl_secs` puts the expiry inside the clock-skew
+    /// window between the client host and auth.
     Valid { ttl_secs: u64 },
-    /// Expired `ago_secs` before minting.
+    /// Expired `ago_secs` before minting: seconds ago (auth's clock, if far enough behind the
+    /// client's, may still accept it) or days ago. The client's `user` must be one auth knows.
     Expired { ago_secs: u64 },
-    /// Valid, for a user auth does not know: the client's `user` must not be in `users`.
+    /// Not valid before `in_secs` after minting (its `nbf`), and for an hour from then. The
+    /// client's `user` must be one auth knows.
+    NotYetValid { in_secs: u64 },
+    /// For a user auth does not know: the client's `user` must not be in `users`.
     UnknownUser,
-    /// Not a JWT at all.
+    /// For another audience (`aud`) than the gateway.
+    WrongAudience,
+    /// From another issuer (`iss`) than auth.
+    WrongIssuer,
+    /// Signed with another key than auth's.
+    WrongKey,
+    /// Unsigned, its header saying `alg: none`.
+    AlgNone,
+    /// Without `claim`, one of the five every token must carry: `sub`, `exp`, `iat`, `iss`, `aud`.
+    MissingClaim { claim: RequiredClaim },
+    /// Not a JWT at all: garbage text.
     Malformed,
 }
 
@@ -362,6 +383,9 @@ mod tests {
         assert_eq!(scenario.seed, 7);
         assert_eq!(scenario.idgen.restarts, vec![Restart::Bounce { at: At::Ms(5) }]);
         assert_eq!(scenario.clients, Scenario::default().clients);
+        let client: ClientSpec =
+            serde_json::from_str(r#"{"token": {"kind": "missing_claim", "claim": "exp"}}"#).unwrap();
+        assert_eq!(client.token, TokenKind::MissingClaim { claim: RequiredClaim::Exp });
         assert!(serde_json::from_str::<Scenario>(r#"{"sead": 7}"#).is_err());
     }
 }

@@ -14,6 +14,7 @@ use super::scenario::{
 use super::seeds::{Purpose, rng};
 use crate::clock::Rng;
 use crate::services::gateway::Environment;
+use crate::token::RequiredClaim;
 
 /// The fault kinds one run has, each drawn with even odds.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +84,45 @@ impl Scenario {
         }
         network(&mut rng, kinds, &mut scenario);
         idle_sessions(&mut rng, &mut scenario);
+        token_flaws(&mut rng, &mut scenario.clients);
         scenario
     }
+}
+
+/// Drawn last, like [`idle_sessions`]: what exactly is wrong with each bad token. [`client`]
+/// draws a third of them as not JWTs at all; each of those becomes one of the kinds of token auth
+/// refuses for what it says or how it is signed, evenly. Half the expired ones expired days ago
+/// rather than seconds: far beyond any skew, they must always be refused as expired.
+fn token_flaws(rng: &mut Rng, clients: &mut [ClientSpec]) {
+    for client in clients {
+        client.token = match client.token {
+            TokenKind::Malformed => match rng.random_range(0..8) {
+                0 => TokenKind::Malformed,
+                1 => TokenKind::WrongAudience,
+                2 => TokenKind::WrongIssuer,
+                3 => TokenKind::WrongKey,
+                4 => TokenKind::AlgNone,
+                5 => TokenKind::MissingClaim { claim: RequiredClaim::Sub },
+                6 => TokenKind::MissingClaim { claim: RequiredClaim::Exp },
+                _ => TokenKind::NotYetValid { in_secs: seconds_or_days(rng) },
+            },
+            TokenKind::Expired { .. } if rng.random() => TokenKind::Expired { ago_secs: days(rng) },
+            other => other,
+        };
+    }
+}
+
+const DAY_SECS: u64 = 86_400;
+
+/// 1 to 30 days, in seconds.
+fn days(rng: &mut Rng) -> u64 {
+    rng.random_range(DAY_SECS..=30 * DAY_SECS)
+}
+
+/// As often 1 to 600 s, which the clock skew between a client host and auth can make up, as 1 to
+/// 30 days, which it cannot.
+fn seconds_or_days(rng: &mut Rng) -> u64 {
+    if rng.random() { rng.random_range(1..=600) } else { days(rng) }
 }
 
 /// Drawn last, so that they leave every earlier draw of a seed as it was: the gateway's idle
@@ -136,6 +174,7 @@ fn client(rng: &mut Rng, kinds: Kinds, host_count: usize) -> ClientSpec {
                 user = STRANGER.to_owned();
                 TokenKind::UnknownUser
             }
+            // Which of the other flaws it has is drawn last, by `token_flaws`.
             _ => TokenKind::Malformed,
         }
     } else if kinds.skew && rng.random_bool(0.3) {
@@ -240,6 +279,8 @@ fn at(rng: &mut Rng, clients: &[ClientSpec]) -> At {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -253,8 +294,59 @@ mod tests {
         assert!(with(|s| !s.idgen.restarts.is_empty()) > 10);
         assert!(with(|s| !s.network.partitions.is_empty()) > 10);
         assert!(with(|s| s.client_hosts.iter().any(|h| h.chunking.is_some())) > 10);
-        assert!(with(|s| s.clients.iter().any(|c| c.token == TokenKind::Malformed)) > 10);
+        assert!(with(|s| s.clients.iter().any(|c| !matches!(c.token, TokenKind::Valid { .. }))) > 10);
         assert!(with(|s| s.network.partitions.is_empty() && s.network.holds.is_empty()) > 10);
         assert!(with(|s| !s.client_crashes.is_empty()) > 10);
+    }
+
+    /// The class of refusal a token meets, or none for a valid one.
+    fn refusal(kind: TokenKind) -> Option<&'static str> {
+        Some(match kind {
+            TokenKind::Valid { .. } => return None,
+            TokenKind::Expired { ago_secs } if ago_secs < DAY_SECS => "expired seconds ago",
+            TokenKind::Expired { .. } => "expired days ago",
+            TokenKind::NotYetValid { .. } => "nbf in the future",
+            TokenKind::UnknownUser => "unknown user",
+            TokenKind::WrongAudience => "wrong audience",
+            TokenKind::WrongIssuer => "wrong issuer",
+            TokenKind::WrongKey => "wrong key",
+            TokenKind::AlgNone => "alg none",
+            TokenKind::MissingClaim { claim: RequiredClaim::Sub } => "without sub",
+            TokenKind::MissingClaim { claim: RequiredClaim::Exp } => "without exp",
+            TokenKind::MissingClaim { .. } => "without another claim",
+            TokenKind::Malformed => "not a JWT",
+        })
+    }
+
+    #[test]
+    fn every_class_of_refused_token_is_drawn_in_at_least_one_run_in_a_hundred() {
+        // The default fuzz campaign's seeds.
+        const SEEDS: u64 = 1000;
+        let mut runs: BTreeMap<&str, u64> = BTreeMap::new();
+        for seed in 0..SEEDS {
+            let scenario = Scenario::from_seed(seed);
+            let classes: BTreeSet<_> = scenario.clients.iter().filter_map(|c| refusal(c.token)).collect();
+            for class in classes {
+                *runs.entry(class).or_default() += 1;
+            }
+        }
+        let drawn: Vec<_> = runs.keys().copied().collect();
+        assert_eq!(
+            drawn,
+            [
+                "alg none",
+                "expired days ago",
+                "expired seconds ago",
+                "nbf in the future",
+                "not a JWT",
+                "unknown user",
+                "without exp",
+                "without sub",
+                "wrong audience",
+                "wrong issuer",
+                "wrong key",
+            ]
+        );
+        assert!(runs.values().all(|&count| count >= SEEDS / 100), "runs with each class: {runs:?}");
     }
 }

@@ -16,17 +16,31 @@ pub fn render(trace: &Trace) -> String {
 /// One record as the timeline shows it, without its time and host.
 pub fn describe(record: &Record) -> String {
     match &record.event {
-        Event::Conditions { format_version, latency_ms: (low, high), links, warmup_ms, idle_timeout_ms } => {
+        Event::Conditions {
+            format_version,
+            latency_ms: (low, high),
+            links,
+            warmup_ms,
+            skew_ms,
+            token_leeway_secs,
+            idle_timeout_ms,
+        } => {
             let links =
                 links.iter().map(|l| format!(", {}-{} {}..={} ms", l.a, l.b, l.latency_ms.0, l.latency_ms.1));
             let warmups = warmup_ms
                 .iter()
                 .filter(|(_, ms)| **ms > 0)
                 .map(|(name, ms)| format!(", {name} warms up {ms} ms"));
+            let skews = skew_ms
+                .iter()
+                .filter(|(_, ms)| **ms != 0)
+                .map(|(name, ms)| format!(", {name}'s clock {ms:+} ms"));
             format!(
-                "conditions (trace format {format_version}): latency {low}..={high} ms{}{}, idle timeout {idle_timeout_ms} ms",
+                "conditions (trace format {format_version}): latency {low}..={high} ms{}{}{}, token leeway \
+                 {token_leeway_secs} s, idle timeout {idle_timeout_ms} ms",
                 links.collect::<String>(),
-                warmups.collect::<String>()
+                warmups.collect::<String>(),
+                skews.collect::<String>()
             )
         }
         Event::ServiceStarted { incarnation } => format!("service started (incarnation {incarnation})"),
@@ -34,9 +48,10 @@ pub fn describe(record: &Record) -> String {
             format!("service failed (incarnation {incarnation}): {error}")
         }
         Event::Fault { fault } => format!("fault: {}", fault_text(fault)),
-        Event::ClientStarted { client, user, token, token_exp } => {
+        Event::ClientStarted { client, user, token, token_exp, token_nbf } => {
             let exp = token_exp.map(|exp| format!(", exp {exp}")).unwrap_or_default();
-            format!("c{client} started as {user} with a {token:?} token{exp}")
+            let nbf = token_nbf.map(|nbf| format!(", nbf {nbf}")).unwrap_or_default();
+            format!("c{client} started as {user} with a {token:?} token{exp}{nbf}")
         }
         Event::ConnectAttempt { client, session } => format!("c{client}#{session} connecting"),
         Event::ConnectFailed { client, session, reason } => {

@@ -30,7 +30,9 @@ pub struct Record {
 /// under another version are re-recorded.
 ///
 /// - 1: turmoil 0.7's `Sim`, 1 ms ticks.
-/// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet.
+/// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet. Drawn
+///   scenarios draw every class of token auth refuses, and the trace records auth's clock (its
+///   skew and leeway) and each token's `nbf`.
 pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The host name faults are recorded under.
@@ -52,6 +54,12 @@ pub enum Event {
         links: Vec<LinkLatency>,
         /// Each service's warm-up after every start, by service name.
         warmup_ms: BTreeMap<String, u64>,
+        /// Each service host's clock skew, by service name. With `token_leeway_secs` it gives
+        /// auth's clock, which decides whether a token has expired or is not valid yet: the
+        /// clear-errors checker needs it to know how auth must have answered a token.
+        skew_ms: BTreeMap<String, i64>,
+        /// How far past `exp` or before `nbf` auth still accepts a token.
+        token_leeway_secs: u64,
         /// The gateway's idle timeout: how long it may hold a session whose client went silent.
         idle_timeout_ms: u64,
     },
@@ -67,12 +75,15 @@ pub enum Event {
     Fault {
         fault: Fault,
     },
-    /// A client began; `token_exp` is its token's `exp` when it has one.
+    /// A client began; `token_exp` and `token_nbf` are its token's `exp` and `nbf` when it has
+    /// them.
     ClientStarted {
         client: usize,
         user: String,
         token: TokenKind,
         token_exp: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_nbf: Option<u64>,
     },
     ConnectAttempt {
         client: usize,

@@ -14,12 +14,17 @@ use super::net::SimNet;
 use super::scenario::{ClientPolicy, ClientSpec, Scenario, TokenKind, client_host};
 use super::seeds::{Purpose, derive, rng};
 use super::trace::{Event, Recorder};
-use crate::clock::{Clock, Rng, SharedClock};
+use crate::clock::{Rng, SharedClock};
 use crate::net::Net;
-use crate::token::{Claims, mint};
+use crate::token::{Claims, RequiredClaim, mint, mint_payload, unsigned};
 
-/// Lifetime of unknown-user tokens, and of expired ones before they expired.
+/// Lifetime of every token but a valid one, which names its own: from minting, from its `nbf`
+/// for a not-yet-valid one, and before it expired for an expired one.
 const TOKEN_TTL_SECS: u64 = 3600;
+/// What the tokens that are not for us name instead of the gateway, auth and auth's key.
+const OTHER_AUDIENCE: &str = "another-gateway";
+const OTHER_ISSUER: &str = "another-auth";
+const OTHER_KEY: &[u8] = b"TEST-ONLY-not-the-simulation-jwt-key";
 
 /// Installs the client hosts. Each finishes when all its clients have; a crash stops it for good.
 pub(super) fn register(engine: &mut Engine, scenario: &Scenario, recorder: &Recorder) {
@@ -83,14 +88,15 @@ impl Pending {
     pub(crate) async fn start<N: Net>(self, net: N) {
         tokio::time::sleep(std::time::Duration::from_millis(self.spec.start_ms)).await;
         let mut rng = rng(self.seed, Purpose::Client(self.index));
-        let (token, token_exp) = token(&self.spec, &*self.clock, &mut rng);
+        let minted = mint_token(self.spec.token, &self.spec.user, self.clock.unix_secs(), &mut rng);
         self.recorder.record(
             &self.host,
             Event::ClientStarted {
                 client: self.index,
                 user: self.spec.user.clone(),
                 token: self.spec.token,
-                token_exp,
+                token_exp: minted.exp,
+                token_nbf: minted.nbf,
             },
         );
         let client = Client {
@@ -101,22 +107,47 @@ impl Pending {
             net,
             rng,
             recorder: self.recorder,
-            token,
+            token: minted.token,
         };
         client.run().await;
     }
 }
 
-/// The token `spec` asks for, minted by the client host's clock, and its `exp` if it has one.
-fn token(spec: &ClientSpec, clock: &dyn Clock, rng: &mut Rng) -> (String, Option<u64>) {
-    let now = clock.unix_secs();
-    let claims = match spec.token {
-        TokenKind::Valid { ttl_secs } => Claims::new(&spec.user, now, ttl_secs),
-        TokenKind::Expired { ago_secs } => {
-            Claims::new(&spec.user, now.saturating_sub(ago_secs + TOKEN_TTL_SECS), TOKEN_TTL_SECS)
+/// A client's token and the times it names, for the trace.
+pub(crate) struct Minted {
+    pub token: String,
+    pub exp: Option<u64>,
+    pub nbf: Option<u64>,
+}
+
+/// The token of `kind` for `user`, minted at `now` (Unix seconds by the client host's clock).
+pub(crate) fn mint_token(kind: TokenKind, user: &str, now: u64, rng: &mut Rng) -> Minted {
+    let secret = jwt_secret().as_bytes();
+    let an_hour = Claims::new(user, now, TOKEN_TTL_SECS);
+    let claims = match kind {
+        TokenKind::Malformed => {
+            return Minted { token: format!("not-a-jwt.{:016x}", rng.random::<u64>()), exp: None, nbf: None };
         }
-        TokenKind::UnknownUser => Claims::new(&spec.user, now, TOKEN_TTL_SECS),
-        TokenKind::Malformed => return (format!("not-a-jwt.{:016x}", rng.random::<u64>()), None),
+        TokenKind::Valid { ttl_secs } => Claims::new(user, now, ttl_secs),
+        TokenKind::Expired { ago_secs } => {
+            Claims::new(user, now.saturating_sub(ago_secs + TOKEN_TTL_SECS), TOKEN_TTL_SECS)
+        }
+        TokenKind::NotYetValid { in_secs } => {
+            Claims { nbf: Some(now + in_secs), ..Claims::new(user, now, in_secs + TOKEN_TTL_SECS) }
+        }
+        TokenKind::WrongAudience => Claims { aud: OTHER_AUDIENCE.to_owned(), ..an_hour },
+        TokenKind::WrongIssuer => Claims { iss: OTHER_ISSUER.to_owned(), ..an_hour },
+        TokenKind::UnknownUser
+        | TokenKind::WrongKey
+        | TokenKind::AlgNone
+        | TokenKind::MissingClaim { .. } => an_hour,
     };
-    (mint(&claims, jwt_secret().as_bytes()), Some(claims.exp))
+    let token = match kind {
+        TokenKind::WrongKey => mint(&claims, OTHER_KEY),
+        TokenKind::AlgNone => unsigned("none", &claims),
+        TokenKind::MissingClaim { claim } => mint_payload(&claims.without(claim), secret),
+        _ => mint(&claims, secret),
+    };
+    let exp = (kind != TokenKind::MissingClaim { claim: RequiredClaim::Exp }).then_some(claims.exp);
+    Minted { token, exp, nbf: claims.nbf }
 }

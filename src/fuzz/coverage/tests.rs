@@ -135,8 +135,13 @@ fn a_gateway_restart_counts_with_a_message_in_flight() {
 
 #[test]
 fn an_expired_refusal_of_a_valid_token_counts_as_skew() {
-    let started =
-        |token| Event::ClientStarted { client: 0, user: "alice".into(), token, token_exp: Some(100) };
+    let started = |token| Event::ClientStarted {
+        client: 0,
+        user: "alice".into(),
+        token,
+        token_exp: Some(100),
+        token_nbf: None,
+    };
     let expired = error(ErrorCode::TokenExpired);
     let valid = Script::default().then(started(TokenKind::Valid { ttl_secs: 5 })).then(expired.clone());
     assert!(reaches(valid, "token_expired_inside_skew"));

@@ -7,7 +7,8 @@ const MIN_IDLE_TIMEOUT_MS: u64 = 100;
 
 impl Scenario {
     /// Says what is inconsistent, if anything: unknown host names, empty ranges, an unknown-user
-    /// token for a user auth knows, a crash of a client host that does not exist.
+    /// token for a user auth knows, an expired or not-yet-valid one for a user it does not, a
+    /// crash of a client host that does not exist.
     pub fn validate(&self) -> Result<(), String> {
         if self.idle_timeout_ms < MIN_IDLE_TIMEOUT_MS {
             return Err(format!("idle_timeout_ms must be at least {MIN_IDLE_TIMEOUT_MS}"));
@@ -44,10 +45,19 @@ impl Scenario {
                 ));
             }
             range(&format!("think_ms of client {index}"), client.think_ms)?;
-            if client.token == TokenKind::UnknownUser && self.users.contains(&client.user) {
+            let known = self.users.contains(&client.user);
+            if client.token == TokenKind::UnknownUser && known {
                 return Err(format!(
                     "client {index} has an unknown-user token but auth knows {}",
                     client.user
+                ));
+            }
+            // Wrong only in its times, so that what auth answers depends on its clock alone.
+            if matches!(client.token, TokenKind::Expired { .. } | TokenKind::NotYetValid { .. }) && !known {
+                return Err(format!(
+                    "client {index} has a token wrong only in its times ({:?}) for {}, whom auth does \
+                     not know",
+                    client.token, client.user
                 ));
             }
         }
@@ -89,6 +99,11 @@ mod tests {
         let mut scenario = Scenario::default();
         scenario.clients[1].token = TokenKind::UnknownUser;
         assert!(scenario.validate().unwrap_err().contains("bob"));
+
+        let mut scenario = Scenario::default();
+        scenario.clients[1].user = "mallory".into();
+        scenario.clients[1].token = TokenKind::Expired { ago_secs: 5 };
+        assert!(scenario.validate().unwrap_err().contains("mallory"));
     }
 
     #[test]
