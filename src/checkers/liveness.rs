@@ -325,6 +325,7 @@ mod tests {
             links: vec![LinkLatency { a: AUTH.into(), b: GATEWAY.into(), latency_ms: (100, 900) }],
             warmup_ms: BTreeMap::new(),
             idle_timeout_ms: 30_000,
+            connect_deadline_ms: 5000,
         };
         assert_eq!(healed_at(&slow_auth), None);
         assert_eq!(check(&slow_auth), []);
@@ -353,6 +354,7 @@ mod tests {
             links: Vec::new(),
             warmup_ms: BTreeMap::from([(IDGEN.to_owned(), 700)]),
             idle_timeout_ms: 30_000,
+            connect_deadline_ms: 5000,
         };
         assert_eq!(healed_at(&warming), Some(800));
     }

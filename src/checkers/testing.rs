@@ -47,6 +47,7 @@ impl TraceBuilder {
             links: Vec::new(),
             warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
             idle_timeout_ms: 30_000,
+            connect_deadline_ms: 5000,
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
         SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))

@@ -48,6 +48,8 @@ fn conditions(scenario: &Scenario) -> Event {
         links: scenario.network.links.clone(),
         warmup_ms: SERVICES.iter().map(|&name| (name.to_owned(), scenario.service(name).warmup_ms)).collect(),
         idle_timeout_ms: scenario.idle_timeout_ms,
+        connect_deadline_ms: u64::try_from(hosts::gateway_retry().connect_deadline.as_millis())
+            .expect("the connect deadline is seconds"),
     }
 }
 

@@ -16,7 +16,14 @@ pub fn render(trace: &Trace) -> String {
 /// One record as the timeline shows it, without its time and host.
 pub fn describe(record: &Record) -> String {
     match &record.event {
-        Event::Conditions { format_version, latency_ms: (low, high), links, warmup_ms, idle_timeout_ms } => {
+        Event::Conditions {
+            format_version,
+            latency_ms: (low, high),
+            links,
+            warmup_ms,
+            idle_timeout_ms,
+            connect_deadline_ms,
+        } => {
             let links =
                 links.iter().map(|l| format!(", {}-{} {}..={} ms", l.a, l.b, l.latency_ms.0, l.latency_ms.1));
             let warmups = warmup_ms
@@ -24,7 +31,8 @@ pub fn describe(record: &Record) -> String {
                 .filter(|(_, ms)| **ms > 0)
                 .map(|(name, ms)| format!(", {name} warms up {ms} ms"));
             format!(
-                "conditions (trace format {format_version}): latency {low}..={high} ms{}{}, idle timeout {idle_timeout_ms} ms",
+                "conditions (trace format {format_version}): latency {low}..={high} ms{}{}, idle timeout \
+                 {idle_timeout_ms} ms, connect deadline {connect_deadline_ms} ms",
                 links.collect::<String>(),
                 warmups.collect::<String>()
             )
@@ -52,6 +60,7 @@ pub fn describe(record: &Record) -> String {
         Event::Received { client, session, frame } => {
             format!("c{client}#{session} got {}", frame_text(frame))
         }
+        Event::Pinged { client, session } => format!("c{client}#{session} answered a ping with a pong"),
         Event::Unparsed { client, session, text, error } => {
             format!("c{client}#{session} got an unreadable frame ({error}): {text}")
         }
