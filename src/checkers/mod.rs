@@ -23,12 +23,15 @@
 
 pub mod clear_errors;
 pub mod completion;
+mod conditions;
 pub mod context_identity;
 pub mod determinism;
 mod difference;
 pub mod environment;
+mod history;
 pub mod isolation;
 pub mod liveness;
+pub mod outage;
 pub mod release;
 mod sessions;
 pub mod unique_ids;

@@ -8,7 +8,7 @@ use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, EventFrame, EventKind, S
 use crate::services::gateway::result_for;
 use crate::sim::client::message_id;
 use crate::sim::probe::PROBE_HOST;
-use crate::sim::scenario::{SERVICES, TokenKind};
+use crate::sim::scenario::{LinkLatency, SERVICES, TokenKind};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
 
 /// A well-formed context for `user`; `tag` (lowercase hex) tells contexts apart.
@@ -51,6 +51,14 @@ impl TraceBuilder {
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
         SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))
+    }
+
+    /// Sets the latency of the link between `a` and `b` in the conditions record.
+    pub fn link_latency(mut self, a: &str, b: &str, latency_ms: (u64, u64)) -> TraceBuilder {
+        if let Event::Conditions { links, .. } = &mut self.records[0].event {
+            links.push(LinkLatency { a: a.to_owned(), b: b.to_owned(), latency_ms });
+        }
+        self
     }
 
     /// Moves the clock to `at_ms`; later records follow it.
