@@ -29,6 +29,7 @@ pub mod determinism;
 mod difference;
 pub mod environment;
 mod history;
+pub mod idle;
 pub mod isolation;
 pub mod liveness;
 pub mod outage;

@@ -61,6 +61,14 @@ impl TraceBuilder {
         self
     }
 
+    /// Sets the gateway's idle timeout in the conditions record.
+    pub fn idle_timeout(mut self, ms: u64) -> TraceBuilder {
+        if let Event::Conditions { idle_timeout_ms, .. } = &mut self.records[0].event {
+            *idle_timeout_ms = ms;
+        }
+        self
+    }
+
     /// Moves the clock to `at_ms`; later records follow it.
     pub fn at(mut self, at_ms: u64) -> TraceBuilder {
         self.now = at_ms;
@@ -178,6 +186,11 @@ impl TraceBuilder {
 
     pub fn received(self, client: usize, session: u32, frame: ServerFrame) -> TraceBuilder {
         self.record("client-0", Event::Received { client, session, frame })
+    }
+
+    /// The client answers a ping with a pong.
+    pub fn pinged(self, client: usize, session: u32) -> TraceBuilder {
+        self.record("client-0", Event::Pinged { client, session })
     }
 
     /// The client closes with 1000 and the server answers in kind.
