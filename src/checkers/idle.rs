@@ -11,12 +11,18 @@
 //! Every bound leans towards silence, with the link's latency range from the conditions record
 //! and a millisecond more for the trace's rounding down to whole milliseconds. The gateway wrote
 //! its `IDLE_TIMEOUT` between the link's greatest and least latency before the client got it. A
-//! frame the client wrote counts only if it reached the gateway surely before that (written at
-//! `s`, it arrived by `s + 1 + max`), and then as heard at the earliest it can have arrived
-//! (`s + min`). A session is reported when even so the gateway closed it less than the idle
-//! timeout after hearing from its client. A session whose link to the gateway was partitioned or
-//! held at any moment is not judged: a hold delivers late and a partition drops what was sent, so
-//! the gateway may rightly have heard nothing.
+//! frame the client wrote at `s` arrived by `s + 1 + max`; it counts only if that is surely before
+//! the gateway wrote the `IDLE_TIMEOUT`, and then as heard at the earliest it can have arrived,
+//! `s + min`. A session is reported when even so the gateway closed it less than the idle timeout
+//! after hearing from its client.
+//!
+//! Link faults void those bounds, so every bound a fault may have moved is dropped. A hold
+//! delivers what it kept late, at the release; a partition drops what is due, and the connection
+//! then stalls for good behind the lost bytes (turmoil-net resends nothing), so the frames the
+//! client writes after it never arrive either. So a client frame counts only if it arrived before
+//! any fault of the link since the session began; the session's start counts only if no fault
+//! can have delayed `connection_established`; and a session whose `IDLE_TIMEOUT` a fault may have
+//! delayed is not judged at all.
 
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::sim::Violation;
@@ -56,18 +62,19 @@ fn check_session(
         ServerFrame::Error(error) if error.code == ErrorCode::IdleTimeout => Some(at_ms),
         _ => None,
     })?;
-    if history.link_faulted_during(session.host, GATEWAY, session.attempt_ms(), closed_ms) {
+    let (min, max) = conditions.latency(session.host, GATEWAY);
+    let link = Link { session, history, max_ms: max, closed_after_ms: closed_ms.saturating_sub(max) };
+    if link.faulted(link.closed_after_ms.saturating_sub(1), closed_ms) {
         return None;
     }
-    let latency = conditions.latency(session.host, GATEWAY);
     let heard = session
         .records
         .iter()
         .take_while(|record| record.at_ms <= closed_ms)
-        .filter_map(|record| heard(record, latency, closed_ms))
+        .filter_map(|record| link.heard(record, min))
         .max_by_key(|heard| heard.at_ms)?;
     // The gateway wrote the IDLE_TIMEOUT before `closed_ms + 1 - min`.
-    let silence_ms = (closed_ms + 1).saturating_sub(latency.0).saturating_sub(heard.at_ms);
+    let silence_ms = (closed_ms + 1).saturating_sub(min).saturating_sub(heard.at_ms);
     (silence_ms < idle_timeout_ms).then(|| {
         let problem = format!(
             "got IDLE_TIMEOUT at {closed_ms} ms, but the gateway had heard from it at {} ms or later ({}): at \
@@ -78,24 +85,44 @@ fn check_session(
     })
 }
 
-/// When the gateway heard `record`, at the earliest, if the client wrote it surely before the
-/// gateway's `IDLE_TIMEOUT`, which the client got at `closed_ms`; `(min, max)` is the link's
-/// latency.
-fn heard(record: &Record, (min, max): (u64, u64), closed_ms: u64) -> Option<Heard> {
-    let at = record.at_ms;
-    let what = match &record.event {
-        // Written by the gateway, which started counting then: causally before the close.
-        Event::Received { frame: ServerFrame::ConnectionEstablished { .. }, .. } => {
-            let what = format!("the session was established, the client getting it at {at} ms");
-            return Some(Heard { at_ms: at.saturating_sub(max), what });
-        }
-        Event::Sent { message_id, .. } => format!("{message_id}, sent at {at} ms"),
-        Event::Pinged { .. } => format!("a pong, written at {at} ms"),
-        Event::Closed { by: Side::Client, .. } => format!("its close, sent at {at} ms"),
-        _ => return None,
-    };
-    // Arrived by `at + 1 + max`; the IDLE_TIMEOUT left no sooner than `closed_ms - max`.
-    (at + 1 + max <= closed_ms.saturating_sub(max)).then(|| Heard { at_ms: at + min, what })
+/// A session's link to the gateway, as far as the checker can be sure of it.
+struct Link<'a, 't> {
+    session: &'a Session<'t>,
+    history: &'a History<'t>,
+    /// The link's greatest latency.
+    max_ms: u64,
+    /// The gateway wrote the `IDLE_TIMEOUT` no sooner than this.
+    closed_after_ms: u64,
+}
+
+impl Link<'_, '_> {
+    /// Whether the link was partitioned or held at some moment of `from..=to`.
+    fn faulted(&self, from: u64, to: u64) -> bool {
+        self.history.link_faulted_during(self.session.host, GATEWAY, from, to)
+    }
+
+    /// When the gateway heard `record`, at the earliest, if surely before it closed the session;
+    /// `min` is the link's least latency.
+    fn heard(&self, record: &Record, min: u64) -> Option<Heard> {
+        let (at, max) = (record.at_ms, self.max_ms);
+        let what = match &record.event {
+            // Written by the gateway, which started counting then: before the close.
+            Event::Received { frame: ServerFrame::ConnectionEstablished { .. }, .. } => {
+                let written = at.saturating_sub(max);
+                let what = format!("the session was established, the client getting it at {at} ms");
+                return (!self.faulted(written.saturating_sub(1), at))
+                    .then_some(Heard { at_ms: written, what });
+            }
+            Event::Sent { message_id, .. } => format!("{message_id}, sent at {at} ms"),
+            Event::Pinged { .. } => format!("a pong, written at {at} ms"),
+            Event::Closed { by: Side::Client, .. } => format!("its close, sent at {at} ms"),
+            _ => return None,
+        };
+        let arrived_by = at + 1 + max;
+        let arrived =
+            arrived_by <= self.closed_after_ms && !self.faulted(self.session.attempt_ms(), arrived_by);
+        arrived.then(|| Heard { at_ms: at + min, what })
+    }
 }
 
 #[cfg(test)]
@@ -160,16 +187,33 @@ mod tests {
     }
 
     #[test]
-    fn a_session_behind_a_held_or_slow_link_owes_nothing_it_cannot_be_sure_of() {
-        let held = |b: TraceBuilder| {
-            b.at(1500)
+    fn frames_a_link_fault_may_have_delayed_or_dropped_do_not_count() {
+        let hold = |b: TraceBuilder, from: u64, to: u64| {
+            b.at(from)
                 .fault(Fault::Hold { a: GATEWAY.into(), b: "client-0".into() })
-                .at(1600)
+                .at(to)
                 .fault(Fault::Release { a: GATEWAY.into(), b: "client-0".into() })
-                .at(2000)
-                .pinged(0, 1)
         };
-        assert_eq!(messages(&closed_idle(held, 4000)), Vec::<String>::new());
+        // A hold before the pong: it may have kept the bytes ahead of it.
+        let held_before = |b: TraceBuilder| hold(b, 1500, 1600).at(2000).pinged(0, 1);
+        assert_eq!(messages(&closed_idle(held_before, 4000)), Vec::<String>::new());
+        // A partition after the pong had arrived: the pong counts.
+        let cut_after = |b: TraceBuilder| {
+            b.at(2000)
+                .pinged(0, 1)
+                .at(2500)
+                .fault(Fault::Partition { a: GATEWAY.into(), b: "client-0".into() })
+                .at(3000)
+                .fault(Fault::Repair { a: GATEWAY.into(), b: "client-0".into() })
+        };
+        assert_eq!(check(&closed_idle(cut_after, 4000)).len(), 1);
+        // A hold as the IDLE_TIMEOUT travelled: when the gateway wrote it is unknown.
+        let held_close = |b: TraceBuilder| hold(b.at(2000).pinged(0, 1), 3995, 3999);
+        assert_eq!(messages(&closed_idle(held_close, 4000)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn on_a_slow_link_a_pong_may_arrive_too_late_to_count() {
         let slow = |b: TraceBuilder| b.link_latency("client-0", GATEWAY, (0, 1000)).at(2000).pinged(0, 1);
         assert_eq!(messages(&closed_idle(slow, 4000)), Vec::<String>::new());
     }
