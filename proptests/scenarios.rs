@@ -19,7 +19,7 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_CASES)
 }
 
-/// Everything wrong with `case` run in `mode`, by all nine checkers (the environment and
+/// Everything wrong with `case` run in `mode`, by all eleven checkers (the environment and
 /// determinism checkers run it four more times).
 fn violations(case: &Case, mode: Mode) -> Vec<Violation> {
     verify(&case.scenario(mode), Options::ALL).violations

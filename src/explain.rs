@@ -104,6 +104,7 @@ fn arrow(ms: u64, event: &Event) -> String {
             format!("C->>G: {ms} ms user_message {message_id} ({content:?})")
         }
         Event::Received { frame, .. } => format!("G-->>C: {ms} ms {}", frame_text(frame)),
+        Event::Pinged { .. } => format!("C->>G: {ms} ms pong, answering a ping"),
         Event::Unparsed { error, .. } => format!("G-->>C: {ms} ms unreadable frame: {error}"),
         Event::Closed { by, code, reason, .. } => {
             let arrow = if *by == Side::Server { "G-->>C" } else { "C->>G" };

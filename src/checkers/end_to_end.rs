@@ -58,12 +58,12 @@ fn environment_accommodation_with_idgen_down_at_connect_in_staging_is_caught_thr
 }
 
 #[test]
-fn the_fixed_gateway_passes_both_scenarios_under_all_nine_checkers() {
+fn the_fixed_gateway_passes_both_scenarios_under_all_eleven_checkers() {
     for scenario in
         [idgen_bounced_between_messages(Mode::Fixed), idgen_down_at_connect_in_staging(Mode::Fixed)]
     {
         let report = verify(&scenario, Options::ALL);
-        assert_eq!(report.checkers.len(), 9);
+        assert_eq!(report.checkers.len(), 11);
         assert!(report.passed(), "seed {}: {:#?}", scenario.seed, report.violations);
     }
 }

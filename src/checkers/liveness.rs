@@ -30,14 +30,14 @@
 //! waits (2 s connect, 8 s establish, 4 s per message by default) are longer, so a client never
 //! gives up before the bound expires; a scenario with shorter waits would be reported.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::sim::Violation;
-use crate::sim::scenario::{AUTH, GATEWAY, IDGEN, LinkLatency, SERVICES};
+use crate::sim::scenario::{AUTH, GATEWAY, IDGEN, SERVICES};
 use crate::sim::timeline;
-use crate::sim::trace::{Event, Fault, Record, Trace};
+use crate::sim::trace::{Event, Record, Trace};
 
+use super::conditions::Conditions;
+use super::history::History;
 use super::sessions::{Sent, Session, sessions};
 
 pub const NAME: &str = "liveness";
@@ -48,40 +48,6 @@ pub const HEALTHY_LATENCY_MS: u64 = 200;
 pub const CONNECT_BOUND_MS: u64 = 3000;
 /// From sending a message in such a session to its `agent_completed`.
 pub const MESSAGE_BOUND_MS: u64 = 1000;
-
-/// The run's conditions record, or no latency and no warm-ups for a trace without one.
-#[derive(Default)]
-struct Conditions<'t> {
-    latency_ms: (u64, u64),
-    links: &'t [LinkLatency],
-    warmup_ms: Option<&'t BTreeMap<String, u64>>,
-}
-
-impl<'t> Conditions<'t> {
-    fn of(trace: &'t Trace) -> Conditions<'t> {
-        trace
-            .records
-            .iter()
-            .find_map(|record| match &record.event {
-                Event::Conditions { latency_ms, links, warmup_ms, .. } => {
-                    Some(Conditions { latency_ms: *latency_ms, links, warmup_ms: Some(warmup_ms) })
-                }
-                _ => None,
-            })
-            .unwrap_or_default()
-    }
-
-    /// The most a message between `a` and `b` may take, one way. The simulator sets link
-    /// latencies in order, so the last entry for a link is the one in force.
-    fn max_latency(&self, a: &str, b: &str) -> u64 {
-        let between = |l: &&LinkLatency| (l.a == a && l.b == b) || (l.a == b && l.b == a);
-        self.links.iter().rev().find(between).map_or(self.latency_ms.1, |link| link.latency_ms.1)
-    }
-
-    fn warmup(&self, service: &str) -> u64 {
-        self.warmup_ms.and_then(|w| w.get(service)).copied().unwrap_or(0)
-    }
-}
 
 pub fn check(trace: &Trace) -> Vec<Violation> {
     let Some(healed) = healed_at(trace) else { return Vec::new() };
@@ -102,49 +68,15 @@ pub fn healed_at(trace: &Trace) -> Option<u64> {
     {
         return None;
     }
-    let mut started: BTreeMap<&str, Option<u64>> = SERVICES.iter().map(|&s| (s, None)).collect();
-    let mut faulted_links = BTreeSet::new();
-    let mut last_fault = 0;
-    for record in &trace.records {
-        let host = record.host.as_str();
-        match &record.event {
-            Event::ServiceStarted { .. } => {
-                started.insert(host, Some(record.at_ms));
-            }
-            Event::ServiceFailed { .. } => {
-                started.insert(host, None);
-            }
-            Event::Fault { fault } => {
-                last_fault = record.at_ms;
-                match fault {
-                    // A crashed client host takes only its own sessions with it.
-                    Fault::Crash { host } if started.contains_key(host.as_str()) => {
-                        started.insert(host, None);
-                    }
-                    Fault::Crash { .. } => {}
-                    // The start that follows is recorded as the new incarnation's.
-                    Fault::Bounce { .. } => {}
-                    Fault::Partition { a, b } | Fault::Hold { a, b } => {
-                        faulted_links.insert(link(a, b));
-                    }
-                    Fault::Repair { a, b } | Fault::Release { a, b } => {
-                        faulted_links.remove(&link(a, b));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if !faulted_links.is_empty() {
+    let history = History::of(trace);
+    if history.a_link_faulted_at_end() {
         return None;
     }
-    let ready: Option<Vec<u64>> =
-        started.iter().map(|(name, start)| start.map(|at| at + conditions.warmup(name))).collect();
-    ready?.into_iter().chain([last_fault]).max()
-}
-
-fn link<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
-    if a <= b { (a, b) } else { (b, a) }
+    let ready: Option<Vec<u64>> = SERVICES
+        .iter()
+        .map(|&name| history.running_since(name).map(|at| at + conditions.warmup(name)))
+        .collect();
+    ready?.into_iter().chain([history.last_fault_ms]).max()
 }
 
 /// How a connection attempt turned out.
@@ -231,10 +163,12 @@ fn check_message(session: &Session<'_>, sent: Sent<'_>) -> Option<Violation> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::checkers::testing::{TraceBuilder, context};
-    use crate::sim::scenario::TokenKind;
-    use crate::sim::trace::TRACE_FORMAT_VERSION;
+    use crate::sim::scenario::{LinkLatency, TokenKind};
+    use crate::sim::trace::{Fault, TRACE_FORMAT_VERSION};
 
     /// idgen bounced at 100 ms: the run has healed from 100 ms on.
     fn bounced() -> TraceBuilder {
@@ -327,6 +261,7 @@ mod tests {
             skew_ms: BTreeMap::new(),
             token_leeway_secs: 2,
             idle_timeout_ms: 30_000,
+            connect_deadline_ms: 5000,
         };
         assert_eq!(healed_at(&slow_auth), None);
         assert_eq!(check(&slow_auth), []);
@@ -357,6 +292,7 @@ mod tests {
             skew_ms: BTreeMap::new(),
             token_leeway_secs: 2,
             idle_timeout_ms: 30_000,
+            connect_deadline_ms: 5000,
         };
         assert_eq!(healed_at(&warming), Some(800));
     }

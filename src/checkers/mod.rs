@@ -1,7 +1,7 @@
 //! The checkers (DESIGN.md §2 "Checkers"): what must hold of every run, each a function that says
 //! which invariant broke, in which session, about which message, at which simulated millisecond.
 //!
-//! Seven read one trace and nothing else ([`TRACE_CHECKERS`], which [`crate::sim::check()`] applies):
+//! Nine read one trace and nothing else ([`TRACE_CHECKERS`], which [`crate::sim::check()`] applies):
 //! 1. [`context_identity`]: every frame of a session carries the context of its
 //!    `connection_established`, and that context passes the gateway's own strict validation.
 //! 2. [`isolation`]: no session receives another user's context or identifiers, nor frames or
@@ -16,19 +16,27 @@
 //!    within 1 s (the module says why).
 //! 7. [`release`]: every session the gateway opened is released by the end of the run, half-open
 //!    ones (a crashed client host) within its idle timeout.
+//! 8. [`outage`] (dependency outage): a 1013 comes no sooner than the connect deadline, and only
+//!    while the dependency it names was unreachable.
+//! 9. [`idle`] (idle timeout): `IDLE_TIMEOUT` closes only a client silent, not even a pong, for
+//!    the idle timeout.
 //!
 //! Two run the scenario again, so they cost extra runs and [`verify`] runs them only when asked:
-//! 8. [`environment`]: dev, staging and Cloud Run give the same trace.
-//! 9. [`determinism`]: a second run gives the same trace.
+//! 10. [`environment`]: dev, staging and Cloud Run give the same trace.
+//! 11. [`determinism`]: a second run gives the same trace.
 
 pub mod clear_errors;
 pub mod completion;
+mod conditions;
 pub mod context_identity;
 pub mod determinism;
 mod difference;
 pub mod environment;
+mod history;
+pub mod idle;
 pub mod isolation;
 pub mod liveness;
+pub mod outage;
 pub mod release;
 mod sessions;
 pub mod unique_ids;
@@ -49,6 +57,8 @@ pub const TRACE_CHECKERS: &[(&str, Checker)] = &[
     (clear_errors::NAME, clear_errors::check),
     (liveness::NAME, liveness::check),
     (release::NAME, release::check),
+    (outage::NAME, outage::check),
+    (idle::NAME, idle::check),
 ];
 
 /// Which of the checkers that rerun the scenario [`verify`] applies.
@@ -63,7 +73,7 @@ pub struct Options {
 impl Options {
     /// The trace checkers only: one run.
     pub const TRACE_ONLY: Options = Options { environments: false, determinism: false };
-    /// All nine checkers.
+    /// All eleven checkers.
     pub const ALL: Options = Options { environments: true, determinism: true };
 
     /// The names of the checkers applied, in the order [`verify`] applies them.
@@ -115,12 +125,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_trace_checkers_alone_take_one_run_and_all_nine_take_five() {
+    fn the_trace_checkers_alone_take_one_run_and_all_eleven_take_five() {
         let trace_only = Options::TRACE_ONLY.checkers();
-        assert_eq!((trace_only.len(), Options::TRACE_ONLY.simulations()), (7, 1));
+        assert_eq!((trace_only.len(), Options::TRACE_ONLY.simulations()), (9, 1));
         let all = Options::ALL.checkers();
-        assert_eq!((all.len(), Options::ALL.simulations()), (9, 5));
-        assert_eq!(all[..7], trace_only[..]);
-        assert_eq!(all[7..], [environment::NAME, determinism::NAME]);
+        assert_eq!((all.len(), Options::ALL.simulations()), (11, 5));
+        assert_eq!(all[..9], trace_only[..]);
+        assert_eq!(all[9..], [environment::NAME, determinism::NAME]);
     }
 }

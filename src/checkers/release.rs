@@ -10,7 +10,10 @@
 
 use crate::sim::Violation;
 use crate::sim::scenario::GATEWAY;
-use crate::sim::trace::{Event, Fault, Record, Trace};
+use crate::sim::trace::{Event, Trace};
+
+use super::conditions::Conditions;
+use super::history::History;
 
 pub const NAME: &str = "release";
 
@@ -25,10 +28,11 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
         Some(Event::GatewaySessions { open_sessions, opened_sessions, waited_ms }) => Some(format!(
             "the gateway still held {open_sessions} of the {opened_sessions} sessions it opened {waited_ms} ms \
              after every client had stopped, past its idle timeout of {} ms: {} leaked",
-            idle_timeout_ms(trace),
+            Conditions::of(trace).idle_timeout_ms.unwrap_or_default(),
             if *open_sessions == 1 { "a session" } else { "sessions" }
         )),
-        _ if gateway_down_at_end(trace) => None,
+        // Its last start was followed by a crash or a failure.
+        _ if History::of(trace).running_since(GATEWAY).is_none() => None,
         Some(Event::ProbeFailed { reason }) => {
             Some(format!("the gateway was up but did not answer the end-of-run probe: {reason}"))
         }
@@ -44,33 +48,12 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
         .collect()
 }
 
-fn idle_timeout_ms(trace: &Trace) -> u64 {
-    trace
-        .records
-        .iter()
-        .find_map(|record| match record.event {
-            Event::Conditions { idle_timeout_ms, .. } => Some(idle_timeout_ms),
-            _ => None,
-        })
-        .unwrap_or_default()
-}
-
-/// Whether the gateway's last start was followed by a crash or a failure.
-fn gateway_down_at_end(trace: &Trace) -> bool {
-    let last = trace.records.iter().rev().find_map(|record: &Record| match &record.event {
-        Event::ServiceStarted { .. } if record.host == GATEWAY => Some(false),
-        Event::ServiceFailed { .. } if record.host == GATEWAY => Some(true),
-        Event::Fault { fault: Fault::Crash { host } } if host == GATEWAY => Some(true),
-        _ => None,
-    });
-    last.unwrap_or(true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checkers::testing::{TraceBuilder, context};
     use crate::sim::probe::PROBE_HOST;
+    use crate::sim::trace::Fault;
 
     /// Two sessions of alice, the first closed, the second left open by a crashed client host.
     fn one_session_left_half_open() -> TraceBuilder {

@@ -10,7 +10,7 @@ use crate::sim::client::message_id;
 use crate::sim::clock::unix_secs_at;
 use crate::sim::hosts::TOKEN_LEEWAY_SECS;
 use crate::sim::probe::PROBE_HOST;
-use crate::sim::scenario::{SERVICES, TokenKind};
+use crate::sim::scenario::{LinkLatency, SERVICES, TokenKind};
 use crate::sim::seeds::{Purpose, rng};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
 use crate::sim::workload::mint_token;
@@ -53,6 +53,7 @@ impl TraceBuilder {
             skew_ms: SERVICES.iter().map(|&name| (name.to_owned(), 0)).collect(),
             token_leeway_secs: TOKEN_LEEWAY_SECS,
             idle_timeout_ms: 30_000,
+            connect_deadline_ms: 5000,
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
         SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))
@@ -64,6 +65,22 @@ impl TraceBuilder {
             unreachable!("a built trace starts with its conditions")
         };
         skews.insert(service.to_owned(), skew_ms);
+        self
+    }
+
+    /// Sets the latency of the link between `a` and `b` in the conditions record.
+    pub fn link_latency(mut self, a: &str, b: &str, latency_ms: (u64, u64)) -> TraceBuilder {
+        if let Event::Conditions { links, .. } = &mut self.records[0].event {
+            links.push(LinkLatency { a: a.to_owned(), b: b.to_owned(), latency_ms });
+        }
+        self
+    }
+
+    /// Sets the gateway's idle timeout in the conditions record.
+    pub fn idle_timeout(mut self, ms: u64) -> TraceBuilder {
+        if let Event::Conditions { idle_timeout_ms, .. } = &mut self.records[0].event {
+            *idle_timeout_ms = ms;
+        }
         self
     }
 
@@ -193,6 +210,11 @@ impl TraceBuilder {
 
     pub fn received(self, client: usize, session: u32, frame: ServerFrame) -> TraceBuilder {
         self.record("client-0", Event::Received { client, session, frame })
+    }
+
+    /// The client answers a ping with a pong.
+    pub fn pinged(self, client: usize, session: u32) -> TraceBuilder {
+        self.record("client-0", Event::Pinged { client, session })
     }
 
     /// The client closes with 1000 and the server answers in kind.

@@ -34,7 +34,7 @@ pub(super) struct FuzzArgs {
     shard: Shard,
     #[arg(long, default_value = "fixed")]
     mode: Mode,
-    /// Apply only the seven trace checkers, skipping those that rerun each scenario (environment
+    /// Apply only the nine trace checkers, skipping those that rerun each scenario (environment
     /// agnostic: three more runs; determinism: one more), for about five times the seeds.
     #[arg(long)]
     quick: bool,
@@ -184,7 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn fuzz_applies_all_nine_checkers_unless_told_quick() {
+    fn fuzz_applies_all_eleven_checkers_unless_told_quick() {
         assert_eq!(checkers(&["fuzz"]), Options::ALL);
         assert_eq!(checkers(&["fuzz", "--quick"]), Options::TRACE_ONLY);
     }

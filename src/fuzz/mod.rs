@@ -70,7 +70,7 @@ pub struct FuzzConfig {
     pub shard: Shard,
     /// The gateway's architecture for every run. Default fixed.
     pub mode: Mode,
-    /// The checkers every seed gets. Default [`Options::ALL`]: all nine, so a gateway that
+    /// The checkers every seed gets. Default [`Options::ALL`]: all eleven, so a gateway that
     /// behaves differently per environment, or a run that does not replay, fails the campaign;
     /// they cost four more runs per seed. [`Options::TRACE_ONLY`] is `--quick`.
     pub checkers: Options,
@@ -195,12 +195,12 @@ mod tests {
             assert!(json.get(key).is_some(), "no {key} in {json}");
         }
         assert_eq!(json["failed_seeds"], serde_json::json!([3]));
-        assert_eq!(json["checkers"].as_array().map(Vec::len), Some(7), "{json}");
+        assert_eq!(json["checkers"].as_array().map(Vec::len), Some(9), "{json}");
         assert_eq!(json["failures"]["3"], serde_json::json!(["clear_errors"]));
         let junit = report.junit();
         assert!(junit.contains(r#"name="seed 3""#) && junit.contains("<failure"), "{junit}");
         assert!(junit.contains("replay 3 --mode fixed"), "{junit}");
-        assert!(junit.contains(r#"name="1 seeds from 3 under 7 checkers""#), "{junit}");
+        assert!(junit.contains(r#"name="1 seeds from 3 under 9 checkers""#), "{junit}");
         assert!(
             junit.contains(r#"<property name="checkers" value="context-identity, isolation,"#),
             "{junit}"
@@ -208,17 +208,17 @@ mod tests {
     }
 
     #[test]
-    fn all_nine_checkers_catch_a_gateway_that_only_staging_exposes_and_the_trace_checkers_miss() {
+    fn all_eleven_checkers_catch_a_gateway_that_only_staging_exposes_and_the_trace_checkers_miss() {
         // Seed 10 in environment-accommodation mode passes the trace checkers in the scenario's
         // own environment (production); only its staging and Cloud Run reruns part from dev's.
         let quick = fuzz(&config(10, 2, Mode::EnvironmentAccommodation, Options::TRACE_ONLY), &Quiet);
         assert_eq!(quick.failed_seeds, Vec::<u64>::new());
         let full = fuzz(&config(10, 2, Mode::EnvironmentAccommodation, Options::ALL), &Quiet);
         assert_eq!(full.failures, BTreeMap::from([(10, vec![environment::NAME.to_owned()])]));
-        assert_eq!((full.checkers.len(), full.simulations), (9, 10));
+        assert_eq!((full.checkers.len(), full.simulations), (11, 10));
         let summary = full.to_string();
         assert!(summary.contains("on 2 jobs: ") && summary.contains(" checked seeds/s ("), "{summary}");
-        assert!(summary.contains("\ncheckers: 9 (context-identity, "), "{summary}");
+        assert!(summary.contains("\ncheckers: 11 (context-identity, "), "{summary}");
         assert!(quick.to_string().contains("; not applied: environment-agnostic, determinism\n"));
     }
 

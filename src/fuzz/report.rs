@@ -24,7 +24,7 @@ pub struct FuzzReport {
     pub runs: u64,
     /// True when the time bound ended the campaign before every planned seed ran.
     pub stopped_by_time: bool,
-    /// The names of the checkers every run was judged by: nine, or seven with `--quick`.
+    /// The names of the checkers every run was judged by: eleven, or nine with `--quick`.
     pub checkers: Vec<String>,
     /// Parallel simulations.
     pub jobs: usize,

@@ -299,6 +299,16 @@ impl<N: Net> Client<N> {
                     self.record(Event::Closed { client, session, by: Side::Server, code, reason });
                     return Incoming::Closed(code);
                 }
+                // Only `close` waits for `Close`, after sending the client's close frame, and
+                // tungstenite answers no ping after that.
+                Message::Ping(_) if waiting_for != Waiting::Close => {
+                    // tungstenite queued the pong as it read the ping and would write it at the
+                    // next read, which comes at once, at this same instant. Flushing here writes
+                    // it just the same, and lets the trace say that it was written.
+                    if let Ok(Ok(())) = timeout_at(deadline, ws.flush()).await {
+                        self.record(Event::Pinged { client, session });
+                    }
+                }
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
             }
         }

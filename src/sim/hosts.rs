@@ -16,7 +16,7 @@ use super::seeds::{Purpose, derive, rng};
 use super::trace::{Event, Recorder};
 use crate::clock::{Rng, SharedClock};
 use crate::net::Net;
-use crate::services::gateway::{Environment, GatewayConfig, Mode};
+use crate::services::gateway::{Environment, GatewayConfig, Mode, RetryPolicy};
 use crate::services::idgen::IdgenConfig;
 use crate::services::{Secret, auth, gateway, idgen};
 
@@ -34,6 +34,12 @@ const SERVICE_SECRET: &str = "TEST-ONLY-gatesim-simulated-service-secret";
 
 pub fn jwt_secret() -> &'static str {
     JWT_SECRET.trim()
+}
+
+/// How the simulated gateway retries auth and idgen: the default policy. The trace's conditions
+/// record states its connect deadline, which the dependency-outage checker holds 1013s to.
+pub(super) fn gateway_retry() -> RetryPolicy {
+    RetryPolicy::default()
 }
 
 /// What every lifetime of a service host needs, cloned into each start.
@@ -124,6 +130,7 @@ impl Service {
                     service_secret(),
                 );
                 config.mode = self.mode;
+                config.retry = gateway_retry();
                 config.environment = self.environment;
                 config.limits.idle_timeout = self.idle_timeout;
                 gateway::serve(net, listener, config, rng, stop).await

@@ -24,6 +24,7 @@ pub fn describe(record: &Record) -> String {
             skew_ms,
             token_leeway_secs,
             idle_timeout_ms,
+            connect_deadline_ms,
         } => {
             let links =
                 links.iter().map(|l| format!(", {}-{} {}..={} ms", l.a, l.b, l.latency_ms.0, l.latency_ms.1));
@@ -37,7 +38,7 @@ pub fn describe(record: &Record) -> String {
                 .map(|(name, ms)| format!(", {name}'s clock {ms:+} ms"));
             format!(
                 "conditions (trace format {format_version}): latency {low}..={high} ms{}{}{}, token leeway \
-                 {token_leeway_secs} s, idle timeout {idle_timeout_ms} ms",
+                 {token_leeway_secs} s, idle timeout {idle_timeout_ms} ms, connect deadline {connect_deadline_ms} ms",
                 links.collect::<String>(),
                 warmups.collect::<String>(),
                 skews.collect::<String>()
@@ -67,6 +68,7 @@ pub fn describe(record: &Record) -> String {
         Event::Received { client, session, frame } => {
             format!("c{client}#{session} got {}", frame_text(frame))
         }
+        Event::Pinged { client, session } => format!("c{client}#{session} answered a ping with a pong"),
         Event::Unparsed { client, session, text, error } => {
             format!("c{client}#{session} got an unreadable frame ({error}): {text}")
         }

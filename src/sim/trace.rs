@@ -31,8 +31,9 @@ pub struct Record {
 ///
 /// - 1: turmoil 0.7's `Sim`, 1 ms ticks.
 /// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet. Drawn
-///   scenarios draw every class of token auth refuses, and the trace records auth's clock (its
-///   skew and leeway) and each token's `nbf`.
+///   scenarios draw every class of token auth refuses; the conditions record states auth's clock
+///   (its skew and leeway) and the gateway's connect deadline; clients record each token's `nbf`
+///   and the pings they answer ([`Event::Pinged`]).
 pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The host name faults are recorded under.
@@ -44,8 +45,9 @@ pub const SIM_HOST: &str = "sim";
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// What the run was given that no other record shows, recorded first: how slow each link may
-    /// be, and how long each service answers 503 after it starts. The liveness checker needs both
-    /// to tell a system that has healed from one that is merely slow.
+    /// be, how long each service answers 503 after it starts, and the gateway's timeouts. The
+    /// liveness checker needs the first two to tell a system that has healed from one that is
+    /// merely slow; the dependency-outage and idle-timeout checkers need the timeouts.
     Conditions {
         /// [`TRACE_FORMAT_VERSION`] of the simulator that recorded the trace.
         format_version: u32,
@@ -62,6 +64,8 @@ pub enum Event {
         token_leeway_secs: u64,
         /// The gateway's idle timeout: how long it may hold a session whose client went silent.
         idle_timeout_ms: u64,
+        /// The gateway's connect deadline: how long it tries auth and idgen before a 1013.
+        connect_deadline_ms: u64,
     },
     /// A service host's software started; `incarnation` counts its starts from 1.
     ServiceStarted {
@@ -116,6 +120,13 @@ pub enum Event {
         client: usize,
         session: u32,
         frame: ServerFrame,
+    },
+    /// The client read a ping from the server and wrote its pong, at this instant: tungstenite
+    /// queues the pong as it reads the ping, and the client flushes it at once. Not recorded
+    /// once the client has sent its close, after which tungstenite answers no ping.
+    Pinged {
+        client: usize,
+        session: u32,
     },
     /// A text or binary frame that is not a server frame.
     Unparsed {
@@ -174,6 +185,7 @@ impl Event {
             | Event::Handshake { client, session, .. }
             | Event::Sent { client, session, .. }
             | Event::Received { client, session, .. }
+            | Event::Pinged { client, session }
             | Event::Unparsed { client, session, .. }
             | Event::Closed { client, session, .. }
             | Event::Lost { client, session, .. }
