@@ -15,7 +15,9 @@
 //! **The bound**, for every session whose connection attempt starts after `healed_at`:
 //! - within [`CONNECT_BOUND_MS`] of the attempt it receives `connection_established`, or its
 //!   token is refused (`AUTH_FAILED` or `TOKEN_EXPIRED`, which is an answer, and the clear-errors
-//!   checker judges whether it was the right one). A 1013, a failed or timed-out connect, a lost
+//!   checker judges whether it was the right one), or the user is refused `TOO_MANY_SESSIONS`,
+//!   also an answer: scenarios draw session limits as low as one, and the user's other sessions,
+//!   half-open ones of a vanished client among them, may hold them all. A 1013, a failed or timed-out connect, a lost
 //!   connection or silence is a violation.
 //! - each message it sends gets `agent_completed`, or an error that keeps the session open (the
 //!   client's own fault: a bad frame or too many messages), within [`MESSAGE_BOUND_MS`].
@@ -95,7 +97,10 @@ fn check_session(session: &Session<'_>, healed: u64) -> Vec<Violation> {
             Some(Attempt::Answered(record.at_ms))
         }
         Event::Received { frame: ServerFrame::Error(error), .. }
-            if matches!(error.code, ErrorCode::AuthFailed | ErrorCode::TokenExpired) =>
+            if matches!(
+                error.code,
+                ErrorCode::AuthFailed | ErrorCode::TokenExpired | ErrorCode::TooManySessions
+            ) =>
         {
             Some(Attempt::Answered(record.at_ms))
         }
@@ -199,6 +204,16 @@ mod tests {
     }
 
     #[test]
+    fn a_session_refused_for_the_users_session_limit_after_the_heal_was_answered() {
+        let trace = bounced()
+            .client(0, "alice")
+            .at(200)
+            .refused(0, 1, crate::protocol::ErrorCode::TooManySessions)
+            .build();
+        assert_eq!(messages(&trace), Vec::<String>::new());
+    }
+
+    #[test]
     fn a_1013_after_the_heal_is_caught() {
         let trace = bounced()
             .client(0, "alice")
@@ -262,6 +277,7 @@ mod tests {
             token_leeway_secs: 2,
             idle_timeout_ms: 30_000,
             connect_deadline_ms: 5000,
+            limits: None,
         };
         assert_eq!(healed_at(&slow_auth), None);
         assert_eq!(check(&slow_auth), []);
@@ -293,6 +309,7 @@ mod tests {
             token_leeway_secs: 2,
             idle_timeout_ms: 30_000,
             connect_deadline_ms: 5000,
+            limits: None,
         };
         assert_eq!(healed_at(&warming), Some(800));
     }

@@ -54,6 +54,7 @@ impl TraceBuilder {
             token_leeway_secs: TOKEN_LEEWAY_SECS,
             idle_timeout_ms: 30_000,
             connect_deadline_ms: 5000,
+            limits: None,
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
         SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))

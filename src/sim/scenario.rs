@@ -9,10 +9,13 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::services::gateway::{Environment, Mode, RetryPolicy};
+use crate::services::gateway::{Environment, Mode};
 use crate::token::RequiredClaim;
 
+mod limits;
 mod validate;
+
+pub use limits::GatewayLimits;
 
 /// The service hosts, by name. Their names are also their DNS names in the simulation.
 pub const AUTH: &str = "auth";
@@ -55,6 +58,8 @@ pub struct Scenario {
     /// it. It also bounds how long the end-of-run probe waits for the gateway to release every
     /// session. Default 30 000, the gateway's own default.
     pub idle_timeout_ms: u64,
+    /// The gateway's limits and connect retry policy. Default the gateway's own.
+    pub limits: GatewayLimits,
 }
 
 /// A client host that crashes at `at` and never comes back.
@@ -269,6 +274,7 @@ impl Default for Scenario {
             client_policy: ClientPolicy::default(),
             client_crashes: Vec::new(),
             idle_timeout_ms: 30_000,
+            limits: GatewayLimits::default(),
         }
     }
 }
@@ -356,9 +362,7 @@ impl Scenario {
     /// ping tick past the idle timeout (ticks come a third of it apart), then waits out at most
     /// two close handshakes. The end-of-run probe waits this long for every session's release.
     pub fn release_window_ms(&self) -> u64 {
-        let connect_deadline = RetryPolicy::default().connect_deadline.as_millis();
-        let connect_deadline = u64::try_from(connect_deadline).expect("the connect deadline is seconds");
-        connect_deadline + self.idle_timeout_ms + self.idle_timeout_ms / 3 + RELEASE_SLACK_MS
+        self.limits.connect_deadline_ms + self.idle_timeout_ms + self.idle_timeout_ms / 3 + RELEASE_SLACK_MS
     }
 }
 

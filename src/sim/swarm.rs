@@ -8,8 +8,8 @@ use rand::Rng as _;
 use rand::seq::IndexedRandom as _;
 
 use super::scenario::{
-    AUTH, At, Chunking, ClientCrash, ClientSpec, GATEWAY, HostConditions, IDGEN, LinkFault, LinkLatency,
-    Milestone, Restart, SERVICES, Scenario, ServiceSpec, TokenKind, client_host,
+    AUTH, At, Chunking, ClientCrash, ClientSpec, GATEWAY, GatewayLimits, HostConditions, IDGEN, LinkFault,
+    LinkLatency, Milestone, Restart, SERVICES, Scenario, ServiceSpec, TokenKind, client_host,
 };
 use super::seeds::{Purpose, rng};
 use crate::clock::Rng;
@@ -85,7 +85,39 @@ impl Scenario {
         network(&mut rng, kinds, &mut scenario);
         idle_sessions(&mut rng, &mut scenario);
         token_flaws(&mut rng, &mut scenario.clients);
+        scenario.limits = limits(&mut rng);
         scenario
+    }
+}
+
+/// Drawn after everything else: the gateway's limits and retry policy. Each is left at its
+/// default half the time, and otherwise drawn from a range that reaches down to tiny values, so
+/// that the ordinary workload meets it: a session limit of 1 to 3 with two clients of one user, a
+/// burst of 1 to 3 and a rate of 1 or 2 per second with messages tens of ms apart, frames of a few
+/// hundred bytes, a connect deadline of 1 to 5 s.
+fn limits(rng: &mut Rng) -> GatewayLimits {
+    let defaults = GatewayLimits::default();
+    let mut pick = |default, low, high| if rng.random() { default } else { rng.random_range(low..=high) };
+    let sessions_per_user = pick(defaults.sessions_per_user as u64, 1, 3) as usize;
+    let message_burst = pick(u64::from(defaults.message_burst), 1, 3) as u32;
+    let messages_per_sec = pick(u64::from(defaults.messages_per_sec), 1, 2) as u32;
+    let outbound_frames = pick(defaults.outbound_frames as u64, 1, 8) as usize;
+    let max_queued_messages = pick(defaults.max_queued_messages as u64, 1, 2) as usize;
+    let max_frame_bytes = pick(defaults.max_frame_bytes as u64, 150, 600) as usize;
+    let connect_deadline_ms = pick(defaults.connect_deadline_ms, 1000, 5000);
+    let per_try_timeout_ms = pick(defaults.per_try_timeout_ms, 200, connect_deadline_ms);
+    let first_backoff = pick(defaults.backoff_ms.0, 10, 500);
+    let backoff_ms = (first_backoff, pick(defaults.backoff_ms.1, first_backoff, 2000).max(first_backoff));
+    GatewayLimits {
+        sessions_per_user,
+        message_burst,
+        messages_per_sec,
+        outbound_frames,
+        max_queued_messages,
+        max_frame_bytes,
+        connect_deadline_ms,
+        per_try_timeout_ms,
+        backoff_ms,
     }
 }
 
