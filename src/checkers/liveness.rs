@@ -20,7 +20,13 @@
 //!   half-open ones of a vanished client among them, may hold them all. A 1013, a failed or timed-out connect, a lost
 //!   connection or silence is a violation.
 //! - each message it sends gets `agent_completed`, or an error that keeps the session open (the
-//!   client's own fault: a bad frame or too many messages), within [`MESSAGE_BOUND_MS`].
+//!   client's own fault: a bad frame or too many messages, `RATE_LIMITED` among them), within
+//!   [`MESSAGE_BOUND_MS`] for itself and for each earlier message of the session still unanswered
+//!   when it was sent: the gateway runs a session's messages one at a time, so a message sent in a
+//!   burst waits behind the others.
+//! - except in a session the gateway closed with `MESSAGE_TOO_BIG` after the client sent a frame
+//!   over the trace's frame limit: the close cuts short whatever the session was running, so its
+//!   messages owe nothing (the clear-errors checker holds that such a close has its cause).
 //!
 //! Why these numbers. With every link at most 200 ms one way, a healthy connect is: TCP connect and
 //! the upgrade to the gateway (2 round trips), a new connection to auth and its answer (2), the
@@ -58,7 +64,7 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
         .iter()
         .filter(|s| s.attempt_ms() > healed)
         .filter(|s| conditions.max_latency(s.host, GATEWAY) <= HEALTHY_LATENCY_MS)
-        .flat_map(|session| check_session(session, healed))
+        .flat_map(|session| check_session(session, healed, conditions.limits.max_frame_bytes))
         .collect()
 }
 
@@ -89,7 +95,7 @@ enum Attempt<'t> {
     Failed(&'t Record),
 }
 
-fn check_session(session: &Session<'_>, healed: u64) -> Vec<Violation> {
+fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize) -> Vec<Violation> {
     let start = session.attempt_ms();
     let since = format!("started at {start} ms, after everything had healed at {healed} ms,");
     let attempt = session.records.iter().find_map(|record| match &record.event {
@@ -114,7 +120,11 @@ fn check_session(session: &Session<'_>, healed: u64) -> Vec<Violation> {
     });
     let problem = match attempt {
         Some(Attempt::Answered(at)) if at - start <= CONNECT_BOUND_MS => {
-            return session.sent().filter_map(|sent| check_message(session, sent)).collect();
+            if closed_for_a_big_frame(session, max_frame_bytes) {
+                return Vec::new();
+            }
+            let sent: Vec<_> = session.sent().collect();
+            return (0..sent.len()).filter_map(|index| check_message(session, &sent, index)).collect();
         }
         Some(Attempt::Answered(at)) => {
             format!(
@@ -132,23 +142,46 @@ fn check_session(session: &Session<'_>, healed: u64) -> Vec<Violation> {
     vec![session.violation(NAME, start, problem)]
 }
 
-/// What is wrong with how long `sent` took to be answered, if anything.
-fn check_message(session: &Session<'_>, sent: Sent<'_>) -> Option<Violation> {
+/// Whether the gateway closed the session with `MESSAGE_TOO_BIG` after it sent a frame over
+/// `max_frame_bytes`.
+fn closed_for_a_big_frame(session: &Session<'_>, max_frame_bytes: usize) -> bool {
+    let refused = session.records.iter().any(|record| {
+        matches!(
+            &record.event,
+            Event::Received { frame: ServerFrame::Error(error), .. } if error.code == ErrorCode::MessageTooBig
+        )
+    });
+    refused && session.sent_too_big(max_frame_bytes)
+}
+
+/// The record that answers `sent`: its `agent_completed` or an error naming it.
+fn answer_to<'t>(session: &Session<'t>, sent: &Sent<'_>) -> Option<&'t Record> {
     let about = |frame: &ServerFrame| match frame {
         ServerFrame::AgentCompleted(event) => event.message_id == sent.message_id,
         ServerFrame::Error(error) => error.message_id.as_deref() == Some(sent.message_id),
         _ => false,
     };
-    let answer = session.records.iter().copied().find(|record| {
+    session.records.iter().copied().find(|record| {
         record.at_ms >= sent.at_ms && matches!(&record.event, Event::Received { frame, .. } if about(frame))
-    });
+    })
+}
+
+/// What is wrong with how long the session's `index`th message took to be answered, if anything.
+fn check_message(session: &Session<'_>, all: &[Sent<'_>], index: usize) -> Option<Violation> {
+    let sent = &all[index];
+    let answer = answer_to(session, sent);
+    let ahead = all[..index]
+        .iter()
+        .filter(|earlier| answer_to(session, earlier).is_none_or(|record| record.at_ms > sent.at_ms))
+        .count();
+    let bound = MESSAGE_BOUND_MS * (1 + ahead as u64);
     // An error that closes the session is an end, not an answer.
     let answered_in_time = |record: &Record| {
         let closing = matches!(
             &record.event,
             Event::Received { frame: ServerFrame::Error(error), .. } if error.code.close_code().is_some()
         );
-        !closing && record.at_ms - sent.at_ms <= MESSAGE_BOUND_MS
+        !closing && record.at_ms - sent.at_ms <= bound
     };
     let instead = match answer {
         Some(record) if answered_in_time(record) => return None,
@@ -160,7 +193,7 @@ fn check_message(session: &Session<'_>, sent: Sent<'_>) -> Option<Violation> {
         |record| format!("{} at {} ms", timeline::describe(record), record.at_ms),
     );
     let problem = format!(
-        "{}, sent at {} ms in a session started after the heal, was not completed within {MESSAGE_BOUND_MS} ms: {what}",
+        "{}, sent at {} ms in a session started after the heal, was not completed within {bound} ms: {what}",
         sent.message_id, sent.at_ms
     );
     Some(session.violation(NAME, sent.at_ms, problem))
@@ -233,6 +266,40 @@ mod tests {
         assert!(found[1].message.ends_with(
             "but instead of connecting within 3000 ms: c0#2 got error IDGEN_UNAVAILABLE: refused at 5202 ms"
         ));
+    }
+
+    /// Two messages sent back to back at 300 ms, the first answered at 900 ms, the second at
+    /// `second_at`.
+    fn burst(second_at: u64) -> Trace {
+        let mut builder = bounced().client(0, "alice").at(200).established(0, 1, &context("a1", "alice"));
+        let first = builder.agent_frames(0, 1, 0, "one");
+        let second = builder.agent_frames(0, 1, 1, "two");
+        let builder = builder.at(300).sent(0, 1, 0, "one").sent(0, 1, 1, "two").at(900);
+        let builder = first.into_iter().fold(builder, |b, f| b.received(0, 1, f)).at(second_at);
+        second.into_iter().fold(builder, |b, f| b.received(0, 1, f)).build()
+    }
+
+    #[test]
+    fn a_message_queued_behind_another_of_its_burst_gets_a_bound_for_each() {
+        assert_eq!(messages(&burst(2200)), Vec::<String>::new());
+        let late = messages(&burst(2400));
+        assert_eq!(late.len(), 1, "{late:?}");
+        assert!(late[0].contains("c0-m1, sent at 301 ms") && late[0].contains("within 2000 ms"), "{late:?}");
+    }
+
+    #[test]
+    fn a_session_closed_for_a_frame_over_the_limit_owes_its_messages_nothing_and_only_then() {
+        let closed = |content: &str| {
+            bounced()
+                .client(0, "alice")
+                .at(200)
+                .established(0, 1, &context("a1", "alice"))
+                .sent(0, 1, 0, content)
+                .refused(0, 1, crate::protocol::ErrorCode::MessageTooBig)
+                .build()
+        };
+        assert_eq!(messages(&closed(&"x".repeat(70_000))), Vec::<String>::new());
+        assert_eq!(messages(&closed("small")).len(), 1);
     }
 
     #[test]

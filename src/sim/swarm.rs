@@ -86,7 +86,30 @@ impl Scenario {
         idle_sessions(&mut rng, &mut scenario);
         token_flaws(&mut rng, &mut scenario.clients);
         scenario.limits = limits(&mut rng);
+        workloads(&mut rng, &mut scenario);
         scenario
+    }
+}
+
+/// Drawn after the limits, which they push on: of the clients, one in five sends bursts of 2 to 6
+/// messages, and has at least one burst's worth; one in eight sends messages of about the
+/// gateway's frame limit, some under and some over it (a user message's frame is its content
+/// and some 50 bytes more); one in eight stays connected and reading, after its last reply, for
+/// 1.2 to 2 idle timeouts.
+fn workloads(rng: &mut Rng, scenario: &mut Scenario) {
+    let (frame_limit, idle_timeout_ms) = (scenario.limits.max_frame_bytes as u64, scenario.idle_timeout_ms);
+    for client in &mut scenario.clients {
+        if rng.random_bool(0.2) {
+            client.burst = rng.random_range(2..=6);
+            client.messages = client.messages.max(client.burst);
+        }
+        if rng.random_bool(0.125) {
+            let middle = frame_limit.saturating_sub(50);
+            client.content_bytes = Some((middle.saturating_sub(40), middle + 40));
+        }
+        if rng.random_bool(0.125) {
+            client.linger_ms = rng.random_range(idle_timeout_ms * 6 / 5..=idle_timeout_ms * 2);
+        }
     }
 }
 
@@ -224,6 +247,7 @@ fn client(rng: &mut Rng, kinds: Kinds, host_count: usize) -> ClientSpec {
         start_ms: rng.random_range(0..=1500),
         messages: rng.random_range(0..=4),
         think_ms: (think_low, think_low + rng.random_range(0..=200)),
+        ..ClientSpec::default()
     }
 }
 

@@ -56,6 +56,12 @@ impl Scenario {
                 ));
             }
             range(&format!("think_ms of client {index}"), client.think_ms)?;
+            if let Some(bytes) = client.content_bytes {
+                range(&format!("content_bytes of client {index}"), bytes)?;
+            }
+            if client.burst == 0 {
+                return Err(format!("client {index} has a burst of 0 messages"));
+            }
             let known = self.users.contains(&client.user);
             if client.token == TokenKind::UnknownUser && known {
                 return Err(format!(
