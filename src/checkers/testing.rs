@@ -85,6 +85,14 @@ impl TraceBuilder {
         self
     }
 
+    /// Sets the gateway's limits in the conditions record.
+    pub fn limits(mut self, limits: crate::sim::scenario::GatewayLimits) -> TraceBuilder {
+        if let Event::Conditions { limits: recorded, .. } = &mut self.records[0].event {
+            *recorded = Some(limits);
+        }
+        self
+    }
+
     /// Moves the clock to `at_ms`; later records follow it.
     pub fn at(mut self, at_ms: u64) -> TraceBuilder {
         self.now = at_ms;
