@@ -8,13 +8,16 @@ use rand::Rng as _;
 use rand::seq::IndexedRandom as _;
 
 use super::scenario::{
-    AUTH, At, Chunking, ClientCrash, ClientSpec, GATEWAY, GatewayLimits, HostConditions, IDGEN, LinkFault,
-    LinkLatency, Milestone, Restart, SERVICES, Scenario, ServiceSpec, TokenKind, client_host,
+    AUTH, At, Chunking, ClientCrash, ClientSpec, GATEWAY, HostConditions, IDGEN, LinkFault, LinkLatency,
+    Milestone, Restart, SERVICES, Scenario, ServiceSpec, TokenKind, client_host,
 };
 use super::seeds::{Purpose, rng};
 use crate::clock::Rng;
 use crate::services::gateway::Environment;
 use crate::token::RequiredClaim;
+use limits::{limits, workloads};
+
+mod limits;
 
 /// The fault kinds one run has, each drawn with even odds.
 #[derive(Clone, Copy, Debug)]
@@ -88,59 +91,6 @@ impl Scenario {
         scenario.limits = limits(&mut rng);
         workloads(&mut rng, &mut scenario);
         scenario
-    }
-}
-
-/// Drawn after the limits, which they push on: of the clients, one in five sends bursts of 2 to 6
-/// messages, and has at least one burst's worth; one in eight sends messages of about the
-/// gateway's frame limit, some under and some over it (a user message's frame is its content
-/// and some 50 bytes more); one in eight stays connected and reading, after its last reply, for
-/// 1.2 to 2 idle timeouts.
-fn workloads(rng: &mut Rng, scenario: &mut Scenario) {
-    let (frame_limit, idle_timeout_ms) = (scenario.limits.max_frame_bytes as u64, scenario.idle_timeout_ms);
-    for client in &mut scenario.clients {
-        if rng.random_bool(0.2) {
-            client.burst = rng.random_range(2..=6);
-            client.messages = client.messages.max(client.burst);
-        }
-        if rng.random_bool(0.125) {
-            let middle = frame_limit.saturating_sub(50);
-            client.content_bytes = Some((middle.saturating_sub(40), middle + 40));
-        }
-        if rng.random_bool(0.125) {
-            client.linger_ms = rng.random_range(idle_timeout_ms * 6 / 5..=idle_timeout_ms * 2);
-        }
-    }
-}
-
-/// Drawn after everything else: the gateway's limits and retry policy. Each is left at its
-/// default half the time, and otherwise drawn from a range that reaches down to tiny values, so
-/// that the ordinary workload meets it: a session limit of 1 to 3 with two clients of one user, a
-/// burst of 1 to 3 and a rate of 1 or 2 per second with messages tens of ms apart, frames of a few
-/// hundred bytes, a connect deadline of 1 to 5 s.
-fn limits(rng: &mut Rng) -> GatewayLimits {
-    let defaults = GatewayLimits::default();
-    let mut pick = |default, low, high| if rng.random() { default } else { rng.random_range(low..=high) };
-    let sessions_per_user = pick(defaults.sessions_per_user as u64, 1, 3) as usize;
-    let message_burst = pick(u64::from(defaults.message_burst), 1, 3) as u32;
-    let messages_per_sec = pick(u64::from(defaults.messages_per_sec), 1, 2) as u32;
-    let outbound_frames = pick(defaults.outbound_frames as u64, 1, 8) as usize;
-    let max_queued_messages = pick(defaults.max_queued_messages as u64, 1, 2) as usize;
-    let max_frame_bytes = pick(defaults.max_frame_bytes as u64, 150, 600) as usize;
-    let connect_deadline_ms = pick(defaults.connect_deadline_ms, 1000, 5000);
-    let per_try_timeout_ms = pick(defaults.per_try_timeout_ms, 200, connect_deadline_ms);
-    let first_backoff = pick(defaults.backoff_ms.0, 10, 500);
-    let backoff_ms = (first_backoff, pick(defaults.backoff_ms.1, first_backoff, 2000).max(first_backoff));
-    GatewayLimits {
-        sessions_per_user,
-        message_burst,
-        messages_per_sec,
-        outbound_frames,
-        max_queued_messages,
-        max_frame_bytes,
-        connect_deadline_ms,
-        per_try_timeout_ms,
-        backoff_ms,
     }
 }
 
