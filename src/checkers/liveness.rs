@@ -26,7 +26,9 @@
 //!   burst waits behind the others.
 //! - except in a session the gateway closed with `MESSAGE_TOO_BIG` after the client sent a frame
 //!   over the trace's frame limit: the close cuts short whatever the session was running, so its
-//!   messages owe nothing (the clear-errors checker holds that such a close has its cause).
+//!   messages owe nothing (the clear-errors checker holds that such a close has its cause); nor
+//!   in one whose client left the gateway's frames unread, closed `SLOW_CONSUMER` or stuck
+//!   writing a flood while the gateway, its queue full, stopped reading.
 //!
 //! Why these numbers. With every link at most 200 ms one way, a healthy connect is: TCP connect and
 //! the upgrade to the gateway (2 round trips), a new connection to auth and its answer (2), the
@@ -42,7 +44,7 @@ use crate::protocol::{ErrorCode, ServerFrame};
 use crate::sim::Violation;
 use crate::sim::scenario::{AUTH, GATEWAY, IDGEN, SERVICES};
 use crate::sim::timeline;
-use crate::sim::trace::{Event, Record, Trace};
+use crate::sim::trace::{Event, Record, Trace, Waiting};
 
 use super::conditions::Conditions;
 use super::history::History;
@@ -120,11 +122,14 @@ fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize) -> 
     });
     let problem = match attempt {
         Some(Attempt::Answered(at)) if at - start <= CONNECT_BOUND_MS => {
-            if closed_for_a_big_frame(session, max_frame_bytes) {
+            if closed_for_a_big_frame(session, max_frame_bytes) || closed_as_slow(session) {
                 return Vec::new();
             }
             let sent: Vec<_> = session.sent().collect();
-            return (0..sent.len()).filter_map(|index| check_message(session, &sent, index)).collect();
+            let answers: Vec<_> = sent.iter().map(|s| answer_to(session, s)).collect();
+            return (0..sent.len())
+                .filter_map(|index| check_message(session, &sent, &answers, index))
+                .collect();
         }
         Some(Attempt::Answered(at)) => {
             format!(
@@ -154,6 +159,20 @@ fn closed_for_a_big_frame(session: &Session<'_>, max_frame_bytes: usize) -> bool
     refused && session.sent_too_big(max_frame_bytes)
 }
 
+/// Whether the client left the gateway's frames unread: the gateway closed the session with
+/// `SLOW_CONSUMER`, or the client's own write timed out, which in a session whose client reads
+/// only after writing its burst means the gateway stopped reading (its queue full) and could not
+/// deliver its replies to a client that was not reading either. Either way the client's records
+/// cannot say when the answers came.
+fn closed_as_slow(session: &Session<'_>) -> bool {
+    session.records.iter().any(|record| {
+        matches!(
+            &record.event,
+            Event::Received { frame: ServerFrame::Error(error), .. } if error.code == ErrorCode::SlowConsumer
+        ) || matches!(&record.event, Event::TimedOut { waiting_for: Waiting::Send, .. })
+    })
+}
+
 /// The record that answers `sent`: its `agent_completed` or an error naming it.
 fn answer_to<'t>(session: &Session<'t>, sent: &Sent<'_>) -> Option<&'t Record> {
     let about = |frame: &ServerFrame| match frame {
@@ -167,12 +186,19 @@ fn answer_to<'t>(session: &Session<'t>, sent: &Sent<'_>) -> Option<&'t Record> {
 }
 
 /// What is wrong with how long the session's `index`th message took to be answered, if anything.
-fn check_message(session: &Session<'_>, all: &[Sent<'_>], index: usize) -> Option<Violation> {
+/// `answers` are those of `all`, in order: a flood of a thousand messages would otherwise have
+/// each message look its predecessors' answers up again.
+fn check_message(
+    session: &Session<'_>,
+    all: &[Sent<'_>],
+    answers: &[Option<&Record>],
+    index: usize,
+) -> Option<Violation> {
     let sent = &all[index];
-    let answer = answer_to(session, sent);
-    let ahead = all[..index]
+    let answer = answers[index];
+    let ahead = answers[..index]
         .iter()
-        .filter(|earlier| answer_to(session, earlier).is_none_or(|record| record.at_ms > sent.at_ms))
+        .filter(|earlier| earlier.is_none_or(|record| record.at_ms > sent.at_ms))
         .count();
     let bound = MESSAGE_BOUND_MS * (1 + ahead as u64);
     // An error that closes the session is an end, not an answer.
@@ -300,6 +326,23 @@ mod tests {
         };
         assert_eq!(messages(&closed(&"x".repeat(70_000))), Vec::<String>::new());
         assert_eq!(messages(&closed("small")).len(), 1);
+    }
+
+    #[test]
+    fn a_session_whose_client_left_its_frames_unread_owes_its_messages_nothing() {
+        let flood = || bounced().client(0, "alice").at(200).established(0, 1, &context("a1", "alice"));
+        let slow = flood().sent(0, 1, 0, "a").refused(0, 1, crate::protocol::ErrorCode::SlowConsumer);
+        assert_eq!(messages(&slow.build()), Vec::<String>::new());
+        let stuck = flood()
+            .sent(0, 1, 0, "a")
+            .at(5000)
+            .record("client-0", Event::TimedOut { client: 0, session: 1, waiting_for: Waiting::Send });
+        assert_eq!(messages(&stuck.build()), Vec::<String>::new());
+        let silent = flood()
+            .sent(0, 1, 0, "a")
+            .at(5000)
+            .record("client-0", Event::TimedOut { client: 0, session: 1, waiting_for: Waiting::Reply });
+        assert_eq!(messages(&silent.build()).len(), 1);
     }
 
     #[test]
