@@ -83,6 +83,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_run_and_its_release_window_wait_out_the_scenarios_connect_deadline() {
+        let mut scenario = crate::sim::scenario::Scenario::default();
+        let (run, window) = (scenario.duration_ms(), scenario.release_window_ms());
+        scenario.limits.connect_deadline_ms += 1000;
+        assert_eq!((scenario.duration_ms(), scenario.release_window_ms()), (run + 1000, window + 1000));
+    }
+
+    #[test]
     fn the_default_limits_leave_the_gateway_as_it_ships() {
         let shipped = GatewayConfig::new("a", "i", crate::services::Secret::new("s"));
         let mut applied = shipped.clone();
