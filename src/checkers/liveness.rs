@@ -160,10 +160,11 @@ fn closed_for_a_big_frame(session: &Session<'_>, max_frame_bytes: usize) -> bool
 }
 
 /// Whether the client left the gateway's frames unread: the gateway closed the session with
-/// `SLOW_CONSUMER`, or the client's own write timed out, which in a session whose client reads
-/// only after writing its burst means the gateway stopped reading (its queue full) and could not
-/// deliver its replies to a client that was not reading either. Either way the client's records
-/// cannot say when the answers came.
+/// `SLOW_CONSUMER`, or the client's own write timed out. A client reads only after writing its
+/// burst, so a write that cannot finish means the gateway stopped reading while the client was
+/// not reading either: its queue full, or the session already closed as a slow consumer, a close
+/// the client, still writing, never reads (seed 301: 51 messages unanswered, under the queue of
+/// 64, and 3 outbound frames). Either way the client's records cannot say when answers came.
 fn closed_as_slow(session: &Session<'_>) -> bool {
     session.records.iter().any(|record| {
         matches!(
