@@ -14,24 +14,37 @@
 //!   seconds before its client started may rightly be accepted by an auth whose clock is behind
 //!   the client's. Whether a bad token keeps getting 1013 once auth is healthy is the liveness
 //!   checker's question.
+//! - A limit's refusal has its cause in the trace ([`limits`]): `MESSAGE_TOO_BIG` follows a frame
+//!   over the recorded limit, `RATE_LIMITED` a session's burst, `TOO_MANY_SESSIONS` as many
+//!   sessions of the user as the limit.
 
 use crate::protocol::{CloseCode, ErrorFrame, ServerFrame};
 use crate::sim::Violation;
 use crate::sim::trace::{Event, Side, Trace};
 
 use self::tokens::{AuthClock, Verdict};
+use super::conditions::Conditions;
 use super::sessions::{Session, sessions};
+use crate::sim::scenario::GatewayLimits;
 
+mod limits;
 mod tokens;
 
 pub const NAME: &str = "clear-errors";
 
 pub fn check(trace: &Trace) -> Vec<Violation> {
     let clock = AuthClock::of(trace);
-    sessions(trace).iter().flat_map(|session| check_session(session, clock)).collect()
+    let limits = Conditions::of(trace).limits;
+    let all = sessions(trace);
+    all.iter().flat_map(|session| check_session(session, &all, clock, &limits)).collect()
 }
 
-fn check_session(session: &Session<'_>, clock: Option<AuthClock>) -> Vec<Violation> {
+fn check_session(
+    session: &Session<'_>,
+    all: &[Session<'_>],
+    clock: Option<AuthClock>,
+    limits: &GatewayLimits,
+) -> Vec<Violation> {
     let mut found = Vec::new();
     let mut report = |at_ms: u64, what: String| found.push(session.violation(NAME, at_ms, what));
     // What auth may have said of the session's token, validating it before `at_ms`.
@@ -65,6 +78,9 @@ fn check_session(session: &Session<'_>, clock: Option<AuthClock>) -> Vec<Violati
                 if let Some(problem) =
                     verdict(at_ms).filter(|_| !established).and_then(|v| v.wrong_refusal(code))
                 {
+                    report(at_ms, problem);
+                }
+                if let Some(problem) = limits::uncaused(session, all, error, at_ms, limits) {
                     report(at_ms, problem);
                 }
                 last_error = Some(error);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sim::scenario::LinkLatency;
+use crate::sim::scenario::{GatewayLimits, LinkLatency};
 use crate::sim::trace::{Event, Trace};
 
 /// The run's conditions record, or no latency, no warm-ups and no timeouts for a trace without one
@@ -17,6 +17,8 @@ pub struct Conditions<'t> {
     pub idle_timeout_ms: Option<u64>,
     /// The gateway's connect deadline.
     pub connect_deadline_ms: Option<u64>,
+    /// The gateway's limits: the defaults for a trace recorded before scenarios set them.
+    pub limits: GatewayLimits,
 }
 
 impl<'t> Conditions<'t> {
@@ -31,8 +33,10 @@ impl<'t> Conditions<'t> {
                     warmup_ms,
                     idle_timeout_ms,
                     connect_deadline_ms,
+                    limits,
                     ..
                 } => Some(Conditions {
+                    limits: limits.clone().unwrap_or_default(),
                     latency_ms: *latency_ms,
                     links,
                     warmup_ms: Some(warmup_ms),

@@ -27,7 +27,7 @@
 
 pub mod clear_errors;
 pub mod completion;
-mod conditions;
+pub(crate) mod conditions;
 pub mod context_identity;
 pub mod determinism;
 mod difference;
@@ -38,13 +38,13 @@ pub mod isolation;
 pub mod liveness;
 pub mod outage;
 pub mod release;
-mod sessions;
+pub(crate) mod sessions;
 pub mod unique_ids;
 
 #[cfg(test)]
 mod end_to_end;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use crate::sim::{self, Checker, Outcome, Scenario, Violation};
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::context::SessionContext;
-use crate::protocol::ServerFrame;
+use crate::protocol::{ClientFrame, ClientMessage, ServerFrame};
 use crate::sim::Violation;
 use crate::sim::scenario::TokenKind;
 use crate::sim::trace::{Event, Fault, Record, Trace};
@@ -41,6 +41,14 @@ pub struct Sent<'t> {
     pub at_ms: u64,
     pub message_id: &'t str,
     pub content: &'t str,
+}
+
+impl Sent<'_> {
+    /// The length of the frame the client wrote for this message, as the gateway measures it.
+    pub fn frame_bytes(&self) -> usize {
+        let message = ClientMessage { id: self.message_id.to_owned(), content: self.content.to_owned() };
+        ClientFrame::UserMessage(message).to_text().len()
+    }
 }
 
 impl<'t> Session<'t> {
@@ -86,6 +94,12 @@ impl<'t> Session<'t> {
             }
             _ => None,
         })
+    }
+
+    /// Whether the session sent a user message whose frame is longer than `max_frame_bytes`, which
+    /// the gateway must refuse with `MESSAGE_TOO_BIG` and 1009.
+    pub fn sent_too_big(&self, max_frame_bytes: usize) -> bool {
+        self.sent().any(|sent| sent.frame_bytes() > max_frame_bytes)
     }
 
     /// The first record after `from_ms` that ends the session: a close by either side, a lost

@@ -54,6 +54,7 @@ impl TraceBuilder {
             token_leeway_secs: TOKEN_LEEWAY_SECS,
             idle_timeout_ms: 30_000,
             connect_deadline_ms: 5000,
+            limits: None,
         };
         let builder = TraceBuilder::default().record(SIM_HOST, conditions);
         SERVICES.iter().fold(builder, |b, name| b.record(name, Event::ServiceStarted { incarnation: 1 }))
@@ -80,6 +81,14 @@ impl TraceBuilder {
     pub fn idle_timeout(mut self, ms: u64) -> TraceBuilder {
         if let Event::Conditions { idle_timeout_ms, .. } = &mut self.records[0].event {
             *idle_timeout_ms = ms;
+        }
+        self
+    }
+
+    /// Sets the gateway's limits in the conditions record.
+    pub fn limits(mut self, limits: crate::sim::scenario::GatewayLimits) -> TraceBuilder {
+        if let Event::Conditions { limits: recorded, .. } = &mut self.records[0].event {
+            *recorded = Some(limits);
         }
         self
     }

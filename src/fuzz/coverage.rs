@@ -28,7 +28,8 @@ pub fn entries() -> Vec<(String, String)> {
     // 1011 and INTERNAL mean a gateway bug (DESIGN.md): never reaching them is the goal, not a
     // gap in the campaign.
     let bug = |is_bug: bool| if is_bug { " (a bug if reached)" } else { "" };
-    let paths = PATHS.iter().map(|(name, sentence)| (name.to_string(), sentence.to_string()));
+    let paths =
+        PATHS.iter().chain(limits::PATHS).map(|(name, sentence)| (name.to_string(), sentence.to_string()));
     let closes = CloseCode::ALL.into_iter().map(|code| {
         let sentence = format!("the server closed a session with {}", code.as_u16());
         (close_entry(code), sentence + bug(code == CloseCode::Internal))
@@ -52,7 +53,7 @@ fn error_entry(code: ErrorCode) -> String {
 /// summary's histograms count them.
 pub fn reached(trace: &Trace) -> Vec<String> {
     let stats = Stats::of(trace);
-    let paths = paths_reached(trace).into_iter().map(str::to_owned);
+    let paths = paths_reached(trace).into_iter().chain(limits::reached(trace)).map(str::to_owned);
     let closes = CloseCode::ALL
         .into_iter()
         .filter(|code| stats.close_codes.contains_key(&code.as_u16().to_string()))
@@ -220,5 +221,6 @@ fn gateway_restart_mid_message(trace: &Trace, restart_of: &impl Fn(&str, usize, 
     false
 }
 
+mod limits;
 #[cfg(test)]
 mod tests;

@@ -132,20 +132,33 @@ impl<N: Net> Client<N> {
         }
         while progress.sent < self.spec.messages {
             sleep(ms(self.rng.random_range(self.spec.think_ms.0..=self.spec.think_ms.1))).await;
-            let message =
-                ClientMessage { id: message_id(self.index, progress.sent), content: self.content() };
-            self.record(Event::Sent {
-                client: self.index,
-                session,
-                message: progress.sent,
-                message_id: message.id.clone(),
-                content: message.content.clone(),
-            });
-            progress.sent += 1;
-            match self.exchange(&mut ws, session, &message).await {
-                Ok(completed) => progress.completed += u32::from(completed),
+            let count = self.spec.burst.min(self.spec.messages - progress.sent);
+            let mut burst = Vec::new();
+            for _ in 0..count {
+                let message =
+                    ClientMessage { id: message_id(self.index, progress.sent), content: self.content() };
+                self.record(Event::Sent {
+                    client: self.index,
+                    session,
+                    message: progress.sent,
+                    message_id: message.id.clone(),
+                    content: message.content.clone(),
+                });
+                progress.sent += 1;
+                if let Err(next) = self.send(&mut ws, session, &message).await {
+                    return next;
+                }
+                burst.push(message.id);
+            }
+            match self.replies(&mut ws, session, burst).await {
+                Ok(completed) => progress.completed += completed,
                 Err(next) => return next,
             }
+        }
+        if self.spec.linger_ms > 0
+            && let Some(next) = self.linger(&mut ws, session).await
+        {
+            return next;
         }
         self.close(&mut ws, session).await;
         Next::Stop
@@ -204,44 +217,69 @@ impl<N: Net> Client<N> {
         Err(Next::Reconnect)
     }
 
-    /// Sends one message and reads until its last frame. `Ok(true)` when it completed, `Ok(false)`
-    /// when the gateway refused it and kept the session open.
-    async fn exchange(
-        &mut self,
-        ws: &mut Ws<N>,
-        session: u32,
-        message: &ClientMessage,
-    ) -> Result<bool, Next> {
+    /// Sends one message, within the message timeout.
+    async fn send(&mut self, ws: &mut Ws<N>, session: u32, message: &ClientMessage) -> Result<(), Next> {
         let client = self.index;
-        let deadline = Instant::now() + ms(self.policy.message_timeout_ms);
         let text = ClientFrame::UserMessage(message.clone()).to_text();
-        match timeout_at(deadline, ws.send(Message::text(text))).await {
-            Ok(Ok(())) => {}
+        match timeout(ms(self.policy.message_timeout_ms), ws.send(Message::text(text))).await {
+            Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => {
                 self.record(Event::Lost { client, session, reason: error.to_string() });
-                return Err(Next::Reconnect);
+                Err(Next::Reconnect)
             }
             Err(_) => {
                 self.record(Event::TimedOut { client, session, waiting_for: Waiting::Send });
-                return Err(self.close(ws, session).await);
+                Err(self.close(ws, session).await)
             }
         }
-        loop {
+    }
+
+    /// Reads until every message of `burst` has had its last frame, allowing the message timeout
+    /// for each: the gateway runs a session's messages one at a time. Returns how many completed;
+    /// the others the gateway refused and kept the session open.
+    async fn replies(&mut self, ws: &mut Ws<N>, session: u32, mut burst: Vec<String>) -> Result<u32, Next> {
+        let count = u32::try_from(burst.len()).expect("a burst is a few messages");
+        let deadline = Instant::now() + ms(self.policy.message_timeout_ms) * count;
+        let mut completed = 0;
+        while !burst.is_empty() {
             match self.receive(ws, session, deadline, Waiting::Reply).await {
                 Incoming::Frame(frame) => match *frame {
-                    ServerFrame::AgentCompleted(event) if event.message_id == message.id => return Ok(true),
+                    ServerFrame::AgentCompleted(event) if burst.contains(&event.message_id) => {
+                        burst.retain(|id| *id != event.message_id);
+                        completed += 1;
+                    }
                     // A refusal that keeps the session open; one that closes it is followed by the close.
-                    ServerFrame::Error(error)
-                        if error.message_id.as_ref() == Some(&message.id)
-                            && error.code.close_code().is_none() =>
-                    {
-                        return Ok(false);
+                    ServerFrame::Error(error) if error.code.close_code().is_none() => {
+                        if let Some(id) = error.message_id {
+                            burst.retain(|pending| *pending != id);
+                        }
                     }
                     _ => {}
                 },
                 Incoming::Closed(code) => return Err(self.after_server_close(ws, code).await),
                 Incoming::Lost => return Err(Next::Reconnect),
                 Incoming::TimedOut => return Err(self.close(ws, session).await),
+            }
+        }
+        Ok(completed)
+    }
+
+    /// Stays connected for the linger time, reading and answering pings, sending nothing. A
+    /// session that ends meanwhile is not reopened: the client has nothing left to send.
+    async fn linger(&mut self, ws: &mut Ws<N>, session: u32) -> Option<Next> {
+        let until = Instant::now() + ms(self.spec.linger_ms);
+        // The outer timeout ends the linger without a `TimedOut` record: running out is the plan.
+        // The inner deadline is never reached first.
+        let far = until + ms(self.spec.linger_ms);
+        loop {
+            match timeout_at(until, self.receive(ws, session, far, Waiting::Reply)).await {
+                Err(_) => return None,
+                Ok(Incoming::Frame(_)) => {}
+                Ok(Incoming::Closed(code)) => {
+                    self.after_server_close(ws, code).await;
+                    return Some(Next::Stop);
+                }
+                Ok(Incoming::Lost | Incoming::TimedOut) => return Some(Next::Stop),
             }
         }
     }
@@ -344,8 +382,20 @@ impl<N: Net> Client<N> {
         Next::Reconnect
     }
 
-    /// A few words, drawn from the client's RNG.
+    /// A few words drawn from the client's RNG, or as many as fill the length its spec draws.
     fn content(&mut self) -> String {
+        if let Some((low, high)) = self.spec.content_bytes {
+            let length = usize::try_from(self.rng.random_range(low..=high)).expect("a frame's length");
+            let mut text = String::new();
+            while text.len() < length {
+                text.push_str(WORDS[self.rng.random_range(0..WORDS.len())]);
+                text.push(' ');
+            }
+            // Cut at a character boundary: the words have two-byte letters.
+            let end = (0..=length).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            text.truncate(end);
+            return text;
+        }
         let count = self.rng.random_range(1..=6);
         let words: Vec<_> = (0..count).map(|_| WORDS[self.rng.random_range(0..WORDS.len())]).collect();
         words.join(" ")

@@ -11,7 +11,7 @@ use super::client::GATEWAY_PORT;
 use super::clock::SimClock;
 use super::engine::{Engine, HostHandle};
 use super::net::SimNet;
-use super::scenario::{AUTH, GATEWAY, IDGEN, SERVICES, Scenario, ServiceSpec};
+use super::scenario::{AUTH, GATEWAY, GatewayLimits, IDGEN, SERVICES, Scenario, ServiceSpec};
 use super::seeds::{Purpose, derive, rng};
 use super::trace::{Event, Recorder};
 use crate::clock::{Rng, SharedClock};
@@ -36,10 +36,11 @@ pub fn jwt_secret() -> &'static str {
     JWT_SECRET.trim()
 }
 
-/// How the simulated gateway retries auth and idgen: the default policy. The trace's conditions
-/// record states its connect deadline, which the dependency-outage checker holds 1013s to.
-pub(super) fn gateway_retry() -> RetryPolicy {
-    RetryPolicy::default()
+/// How the simulated gateway retries auth and idgen: the scenario's policy. The trace's
+/// conditions record states its connect deadline, which the dependency-outage checker holds 1013s
+/// to.
+pub(super) fn gateway_retry(scenario: &Scenario) -> RetryPolicy {
+    scenario.limits.retry()
 }
 
 /// What every lifetime of a service host needs, cloned into each start.
@@ -52,6 +53,8 @@ pub(crate) struct Service {
     environment: Environment,
     users: BTreeSet<String>,
     idle_timeout: Duration,
+    retry: RetryPolicy,
+    limits: GatewayLimits,
     recorder: Recorder,
 }
 
@@ -77,6 +80,8 @@ impl Service {
             environment: scenario.environment.clone(),
             users: scenario.users.clone(),
             idle_timeout: Duration::from_millis(scenario.idle_timeout_ms),
+            retry: gateway_retry(scenario),
+            limits: scenario.limits.clone(),
             recorder: recorder.clone(),
         }
     }
@@ -130,7 +135,8 @@ impl Service {
                     service_secret(),
                 );
                 config.mode = self.mode;
-                config.retry = gateway_retry();
+                self.limits.apply(&mut config);
+                config.retry = self.retry;
                 config.environment = self.environment;
                 config.limits.idle_timeout = self.idle_timeout;
                 gateway::serve(net, listener, config, rng, stop).await

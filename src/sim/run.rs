@@ -53,8 +53,9 @@ fn conditions(scenario: &Scenario) -> Event {
             .collect(),
         token_leeway_secs: hosts::TOKEN_LEEWAY_SECS,
         idle_timeout_ms: scenario.idle_timeout_ms,
-        connect_deadline_ms: u64::try_from(hosts::gateway_retry().connect_deadline.as_millis())
-            .expect("the connect deadline is seconds"),
+        connect_deadline_ms: u64::try_from(hosts::gateway_retry(scenario).connect_deadline.as_millis())
+            .expect("the connect deadline is a u64 of ms"),
+        limits: Some(scenario.limits.clone()),
     }
 }
 

@@ -9,10 +9,13 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::services::gateway::{Environment, Mode, RetryPolicy};
+use crate::services::gateway::{Environment, Mode};
 use crate::token::RequiredClaim;
 
+mod limits;
 mod validate;
+
+pub use limits::GatewayLimits;
 
 /// The service hosts, by name. Their names are also their DNS names in the simulation.
 pub const AUTH: &str = "auth";
@@ -55,6 +58,8 @@ pub struct Scenario {
     /// it. It also bounds how long the end-of-run probe waits for the gateway to release every
     /// session. Default 30 000, the gateway's own default.
     pub idle_timeout_ms: u64,
+    /// The gateway's limits and connect retry policy. Default the gateway's own.
+    pub limits: GatewayLimits,
 }
 
 /// A client host that crashes at `at` and never comes back.
@@ -189,8 +194,19 @@ pub struct ClientSpec {
     pub start_ms: u64,
     /// User messages to send, across however many sessions it takes. Default 3.
     pub messages: u32,
-    /// Pause before each message, drawn from this range. Default 10..=50.
+    /// Pause before each message, or each burst, drawn from this range. Default 10..=50.
     pub think_ms: (u64, u64),
+    /// Messages sent back to back, without waiting for replies, before the client reads the
+    /// replies to all of them: over the gateway's burst they meet its rate limit, and they queue
+    /// behind each other in its worker. Default 1.
+    pub burst: u32,
+    /// The length of each message's content in bytes, drawn from this range, so that a frame may
+    /// reach or pass the gateway's frame limit. Default none: a few words.
+    pub content_bytes: Option<(u64, u64)>,
+    /// How long the client stays connected after its last reply, reading (and so answering the
+    /// gateway's pings) but sending nothing, before it closes. Longer than the idle timeout, it
+    /// shows whether the gateway counts pongs as signs of life. Default 0.
+    pub linger_ms: u64,
 }
 
 /// The token a client presents, minted by its host's (possibly skewed) clock when it starts.
@@ -269,6 +285,7 @@ impl Default for Scenario {
             client_policy: ClientPolicy::default(),
             client_crashes: Vec::new(),
             idle_timeout_ms: 30_000,
+            limits: GatewayLimits::default(),
         }
     }
 }
@@ -288,6 +305,9 @@ impl Default for ClientSpec {
             start_ms: 0,
             messages: 3,
             think_ms: (10, 50),
+            burst: 1,
+            content_bytes: None,
+            linger_ms: 0,
         }
     }
 }
@@ -345,7 +365,8 @@ impl Scenario {
             p.connect_timeout_ms + p.establish_timeout_ms + 2 * p.close_timeout_ms + p.backoff_ms.1;
         let longest = self.clients.iter().map(|c| {
             let per_message = c.think_ms.1 + p.message_timeout_ms;
-            c.start_ms + u64::from(p.max_attempts) * per_session + u64::from(c.messages) * per_message
+            let sessions = u64::from(p.max_attempts) * per_session;
+            c.start_ms + sessions + c.linger_ms + u64::from(c.messages) * per_message
         });
         longest.max().unwrap_or(0) + self.release_window_ms() + DURATION_SLACK_MS
     }
@@ -356,9 +377,7 @@ impl Scenario {
     /// ping tick past the idle timeout (ticks come a third of it apart), then waits out at most
     /// two close handshakes. The end-of-run probe waits this long for every session's release.
     pub fn release_window_ms(&self) -> u64 {
-        let connect_deadline = RetryPolicy::default().connect_deadline.as_millis();
-        let connect_deadline = u64::try_from(connect_deadline).expect("the connect deadline is seconds");
-        connect_deadline + self.idle_timeout_ms + self.idle_timeout_ms / 3 + RELEASE_SLACK_MS
+        self.limits.connect_deadline_ms + self.idle_timeout_ms + self.idle_timeout_ms / 3 + RELEASE_SLACK_MS
     }
 }
 

@@ -49,6 +49,7 @@ impl Scenario {
                 start_ms: index as u64 * ramp_ms / sessions as u64,
                 messages: SCALE_MESSAGES,
                 think_ms: (ramp_ms, ramp_ms * 3 / 2),
+                ..ClientSpec::default()
             })
             .collect();
         let mut scenario = Scenario::standard(seed);

@@ -15,6 +15,9 @@ use super::seeds::{Purpose, rng};
 use crate::clock::Rng;
 use crate::services::gateway::Environment;
 use crate::token::RequiredClaim;
+use limits::{limits, workloads};
+
+mod limits;
 
 /// The fault kinds one run has, each drawn with even odds.
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +88,8 @@ impl Scenario {
         network(&mut rng, kinds, &mut scenario);
         idle_sessions(&mut rng, &mut scenario);
         token_flaws(&mut rng, &mut scenario.clients);
+        scenario.limits = limits(&mut rng);
+        workloads(&mut rng, &mut scenario);
         scenario
     }
 }
@@ -192,6 +197,7 @@ fn client(rng: &mut Rng, kinds: Kinds, host_count: usize) -> ClientSpec {
         start_ms: rng.random_range(0..=1500),
         messages: rng.random_range(0..=4),
         think_ms: (think_low, think_low + rng.random_range(0..=200)),
+        ..ClientSpec::default()
     }
 }
 

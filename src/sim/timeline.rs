@@ -25,6 +25,7 @@ pub fn describe(record: &Record) -> String {
             token_leeway_secs,
             idle_timeout_ms,
             connect_deadline_ms,
+            limits,
         } => {
             let links =
                 links.iter().map(|l| format!(", {}-{} {}..={} ms", l.a, l.b, l.latency_ms.0, l.latency_ms.1));
@@ -38,10 +39,20 @@ pub fn describe(record: &Record) -> String {
                 .map(|(name, ms)| format!(", {name}'s clock {ms:+} ms"));
             format!(
                 "conditions (trace format {format_version}): latency {low}..={high} ms{}{}{}, token leeway \
-                 {token_leeway_secs} s, idle timeout {idle_timeout_ms} ms, connect deadline {connect_deadline_ms} ms",
+                 {token_leeway_secs} s, idle timeout {idle_timeout_ms} ms, connect deadline {connect_deadline_ms} ms{}",
                 links.collect::<String>(),
                 warmups.collect::<String>(),
-                skews.collect::<String>()
+                skews.collect::<String>(),
+                limits.as_ref().map_or_else(String::new, |l| format!(
+                    ", {} sessions per user, burst {} then {}/s, {} outbound frames, {} queued messages, \
+                     frames up to {} bytes",
+                    l.sessions_per_user,
+                    l.message_burst,
+                    l.messages_per_sec,
+                    l.outbound_frames,
+                    l.max_queued_messages,
+                    l.max_frame_bytes
+                ))
             )
         }
         Event::ServiceStarted { incarnation } => format!("service started (incarnation {incarnation})"),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock;
-use super::scenario::{LinkLatency, TokenKind};
+use super::scenario::{GatewayLimits, LinkLatency, TokenKind};
 use crate::protocol::ServerFrame;
 
 /// One thing that happened, on one host, at one simulated millisecond.
@@ -33,7 +33,8 @@ pub struct Record {
 /// - 2: the event-driven engine on turmoil-net: exact instants, latency drawn per packet. Drawn
 ///   scenarios draw every class of token auth refuses; the conditions record states auth's clock
 ///   (its skew and leeway) and the gateway's connect deadline; clients record each token's `nbf`
-///   and the pings they answer ([`Event::Pinged`]).
+///   and the pings they answer ([`Event::Pinged`]). Drawn scenarios draw the gateway's limits
+///   and retry policy, which the conditions record states in full (`limits`).
 pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The host name faults are recorded under.
@@ -66,6 +67,10 @@ pub enum Event {
         idle_timeout_ms: u64,
         /// The gateway's connect deadline: how long it tries auth and idgen before a 1013.
         connect_deadline_ms: u64,
+        /// The gateway's limits, for the checkers to tell a limit's refusal from a bug; absent
+        /// in traces recorded before scenarios set them, which ran the defaults.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limits: Option<GatewayLimits>,
     },
     /// A service host's software started; `incarnation` counts its starts from 1.
     ServiceStarted {

@@ -179,7 +179,7 @@ fn an_error_code_counts_when_a_client_received_its_frame() {
 #[test]
 fn every_documented_code_has_an_entry_and_only_1011_and_internal_read_as_bugs() {
     let entries = entries();
-    assert_eq!(entries.len(), PATHS.len() + 6 + 12);
+    assert_eq!(entries.len(), PATHS.len() + super::limits::PATHS.len() + 6 + 12);
     let names: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
     for name in ["close_1000", "close_1007", "close_1013", "error_AUTH_FAILED", "error_RATE_LIMITED"] {
         assert!(names.contains(&name), "{name} in {names:?}");

@@ -13,11 +13,22 @@ impl Scenario {
         if self.idle_timeout_ms < MIN_IDLE_TIMEOUT_MS {
             return Err(format!("idle_timeout_ms must be at least {MIN_IDLE_TIMEOUT_MS}"));
         }
+        let l = &self.limits;
+        let counts = [l.sessions_per_user, l.max_queued_messages, l.outbound_frames, l.max_frame_bytes];
+        // A zero limit would refuse everything, and a zero rate or deadline cannot tick.
+        if counts.contains(&0) || l.message_burst == 0 || l.messages_per_sec == 0 {
+            return Err("every gateway limit must be at least 1".to_owned());
+        }
+        if l.connect_deadline_ms == 0 || l.per_try_timeout_ms == 0 || l.backoff_ms.0 == 0 {
+            return Err("the gateway's connect deadline, per-try timeout and backoff must be at least 1 ms"
+                .to_owned());
+        }
         let hosts = self.hosts();
         let known = |name: &String| hosts.contains(name);
         let range = |what: &str, (low, high): (u64, u64)| {
             if low <= high { Ok(()) } else { Err(format!("{what}: {low} is above {high}")) }
         };
+        range("limits.backoff_ms", l.backoff_ms)?;
         if self.client_hosts.is_empty() {
             return Err("at least one client host is needed".to_owned());
         }
@@ -45,6 +56,12 @@ impl Scenario {
                 ));
             }
             range(&format!("think_ms of client {index}"), client.think_ms)?;
+            if let Some(bytes) = client.content_bytes {
+                range(&format!("content_bytes of client {index}"), bytes)?;
+            }
+            if client.burst == 0 {
+                return Err(format!("client {index} has a burst of 0 messages"));
+            }
             let known = self.users.contains(&client.user);
             if client.token == TokenKind::UnknownUser && known {
                 return Err(format!(
