@@ -161,6 +161,26 @@ enum Fault {
 /// What the client saw, in order.
 type Log = Arc<Mutex<Vec<String>>>;
 
+fn note(log: &Log, line: String) {
+    log.lock().unwrap().push(line);
+}
+
+/// Runs a server answering with its lifetime and a client doing `script` on links of 5 ms,
+/// applying `faults` to the server or the link; returns what the client noted.
+fn client_notes<F, R>(faults: Vec<(u64, Fault)>, script: F) -> Vec<String>
+where
+    F: Fn(SimNet, Log) -> R + 'static,
+    R: Future<Output = ()> + Send + 'static,
+{
+    let mut engine = engine(&["server", "client"], (5, 5), 1);
+    install(&mut engine, "server", echo_lifetime);
+    let log = Log::default();
+    let seen = Arc::clone(&log);
+    install(&mut engine, "client", move |net, _| script(net, Arc::clone(&seen)));
+    run_with_faults(&mut engine, "client", faults);
+    log.lock().unwrap().clone()
+}
+
 async fn ask(stream: &mut crate::sim::chunking::SimStream, wait: Duration) -> String {
     if let Err(error) = stream.write_all(b"?").await {
         return format!("write failed: {:?}", error.kind());
@@ -176,27 +196,17 @@ async fn ask(stream: &mut crate::sim::chunking::SimStream, wait: Duration) -> St
 
 #[test]
 fn a_crashed_host_goes_silent_and_its_next_lifetime_resets_the_old_connections() {
-    let mut engine = engine(&["server", "client"], (5, 5), 1);
-    install(&mut engine, "server", echo_lifetime);
-    let log: Log = Log::default();
-    let seen = Arc::clone(&log);
-    install(&mut engine, "client", move |net, _| {
-        let seen = Arc::clone(&seen);
-        async move {
-            let note = |line: String| seen.lock().unwrap().push(line);
-            let mut stream = net.connect("server:9000").await.expect("connects");
-            note(ask(&mut stream, Duration::from_millis(50)).await);
-            tokio::time::sleep_until(Instant::now() + Duration::from_millis(280)).await;
-            note(ask(&mut stream, Duration::from_millis(50)).await);
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            note(ask(&mut stream, Duration::from_millis(50)).await);
-            let mut fresh = net.connect("server:9000").await.expect("connects to the new lifetime");
-            note(ask(&mut fresh, Duration::from_millis(50)).await);
-        }
+    let notes = client_notes(vec![(200, Fault::Crash), (400, Fault::Bounce)], |net, log| async move {
+        let mut stream = net.connect("server:9000").await.expect("connects");
+        note(&log, ask(&mut stream, Duration::from_millis(50)).await);
+        tokio::time::sleep_until(Instant::now() + Duration::from_millis(280)).await;
+        note(&log, ask(&mut stream, Duration::from_millis(50)).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        note(&log, ask(&mut stream, Duration::from_millis(50)).await);
+        let mut fresh = net.connect("server:9000").await.expect("connects to the new lifetime");
+        note(&log, ask(&mut fresh, Duration::from_millis(50)).await);
     });
-    run_with_faults(&mut engine, "client", vec![(200, Fault::Crash), (400, Fault::Bounce)]);
-    let log = log.lock().unwrap().clone();
-    assert_eq!(log, ["lifetime 1", "no answer", "read failed: ConnectionReset", "lifetime 2"]);
+    assert_eq!(notes, ["lifetime 1", "no answer", "read failed: ConnectionReset", "lifetime 2"]);
 }
 
 #[test]
@@ -204,25 +214,16 @@ fn a_hold_delivers_what_it_kept_at_its_release_and_a_partition_drops_it() {
     for (state, expected) in
         [(LinkState::Held, "connected at 305 ms"), (LinkState::Partitioned, "no connection")]
     {
-        let mut engine = engine(&["server", "client"], (5, 5), 1);
-        install(&mut engine, "server", echo_lifetime);
-        let log: Log = Log::default();
-        let seen = Arc::clone(&log);
-        install(&mut engine, "client", move |net, _| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let started = Instant::now();
-                let line =
-                    match tokio::time::timeout(Duration::from_secs(1), net.connect("server:9000")).await {
-                        Ok(Ok(_)) => format!("connected at {} ms", started.elapsed().as_millis()),
-                        _ => "no connection".to_owned(),
-                    };
-                seen.lock().unwrap().push(line);
-            }
-        });
         let faults = vec![(0, Fault::Link(Some(state))), (300, Fault::Link(None))];
-        run_with_faults(&mut engine, "client", faults);
-        assert_eq!(*log.lock().unwrap(), [expected]);
+        let notes = client_notes(faults, |net, log| async move {
+            let started = Instant::now();
+            let line = match tokio::time::timeout(Duration::from_secs(1), net.connect("server:9000")).await {
+                Ok(Ok(_)) => format!("connected at {} ms", started.elapsed().as_millis()),
+                _ => "no connection".to_owned(),
+            };
+            note(&log, line);
+        });
+        assert_eq!(notes, [expected]);
     }
 }
 
@@ -266,22 +267,12 @@ fn packets_due_at_one_instant_arrive_in_an_order_drawn_from_the_seed() {
 
 #[test]
 fn a_host_bounced_with_a_connection_open_listens_again_at_once() {
-    let mut engine = engine(&["server", "client"], (5, 5), 1);
-    install(&mut engine, "server", echo_lifetime);
-    let log: Log = Log::default();
-    let seen = Arc::clone(&log);
-    install(&mut engine, "client", move |net, _| {
-        let seen = Arc::clone(&seen);
-        async move {
-            let mut stream = net.connect("server:9000").await.expect("connects");
-            let first = ask(&mut stream, Duration::from_millis(50)).await;
-            seen.lock().unwrap().push(first);
-            tokio::time::sleep_until(Instant::now() + Duration::from_millis(100)).await;
-            let mut fresh = net.connect("server:9000").await.expect("connects to the new lifetime");
-            let second = ask(&mut fresh, Duration::from_millis(50)).await;
-            seen.lock().unwrap().push(second);
-        }
+    let notes = client_notes(vec![(50, Fault::Bounce)], |net, log| async move {
+        let mut stream = net.connect("server:9000").await.expect("connects");
+        note(&log, ask(&mut stream, Duration::from_millis(50)).await);
+        tokio::time::sleep_until(Instant::now() + Duration::from_millis(100)).await;
+        let mut fresh = net.connect("server:9000").await.expect("connects to the new lifetime");
+        note(&log, ask(&mut fresh, Duration::from_millis(50)).await);
     });
-    run_with_faults(&mut engine, "client", vec![(50, Fault::Bounce)]);
-    assert_eq!(*log.lock().unwrap(), ["lifetime 1", "lifetime 2"]);
+    assert_eq!(notes, ["lifetime 1", "lifetime 2"]);
 }
