@@ -31,10 +31,8 @@ pub type HostIndex = usize;
 #[derive(Default)]
 pub struct Tasks {
     state: Mutex<State>,
-    /// Whether a task has been polled since the scheduler last heard of it: the poll may have
-    /// queued a packet.
-    polled: AtomicBool,
-    /// Whether a task has been polled or stopped since the last egress.
+    /// Whether a task has been polled or stopped since the last egress: it may have queued a
+    /// packet.
     unrouted: AtomicBool,
     /// Told when the runtime is about to idle after polling tasks.
     quiet: Arc<Notify>,
@@ -146,7 +144,6 @@ impl Tasks {
 
     pub fn after_poll(&self) {
         self.lock().current = None;
-        self.polled.store(true, Ordering::Relaxed);
         self.unrouted.store(true, Ordering::Relaxed);
     }
 
@@ -157,9 +154,9 @@ impl Tasks {
     }
 
     /// The runtime has run every task it can and would now let time pass: if any task was polled
-    /// since the last scheduler pass, what it sent must go onto the wire first, stamped now.
+    /// or stopped since the last egress, what it sent must go onto the wire first, stamped now.
     pub fn before_idle(&self) {
-        if self.polled.swap(false, Ordering::Relaxed) {
+        if self.unrouted.load(Ordering::Relaxed) {
             self.quiet.notify_one();
         }
     }
