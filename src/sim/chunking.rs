@@ -8,6 +8,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use bytes::{Buf, BytesMut};
 use rand::Rng as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use turmoil_net::shim::tokio::net::TcpStream;
@@ -29,8 +30,9 @@ pub struct SimStream {
 struct Chunks {
     config: Chunking,
     rng: Rng,
-    /// Written but not yet sent.
-    pending: Vec<u8>,
+    /// Written but not yet sent. A segment can be a single byte of a 64 KiB frame, so what is sent
+    /// is advanced past, not drained: draining moved the rest each time.
+    pending: BytesMut,
     /// The size of the next segment, drawn once and kept while the network makes us wait.
     next_segment: Option<usize>,
     /// The size of the read in progress, likewise.
@@ -43,7 +45,7 @@ impl SimStream {
         let chunks = chunking.map(|(config, rng)| Chunks {
             config,
             rng,
-            pending: Vec::new(),
+            pending: BytesMut::new(),
             next_segment: None,
             next_read: None,
             scratch: vec![0; config.max_read],
@@ -67,7 +69,7 @@ impl Chunks {
             if sent == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.pending.drain(..sent);
+            self.pending.advance(sent);
             self.next_segment = None;
         }
         Poll::Ready(Ok(()))

@@ -386,7 +386,7 @@ impl<N: Net> Client<N> {
     fn content(&mut self) -> String {
         if let Some((low, high)) = self.spec.content_bytes {
             let length = usize::try_from(self.rng.random_range(low..=high)).expect("a frame's length");
-            let mut text = String::new();
+            let mut text = String::with_capacity(length + 16);
             while text.len() < length {
                 text.push_str(WORDS[self.rng.random_range(0..WORDS.len())]);
                 text.push(' ');
