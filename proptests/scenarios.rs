@@ -20,7 +20,7 @@ fn cases() -> u32 {
 }
 
 /// Everything wrong with `case` run in `mode`, by all eleven checkers (the environment and
-/// determinism checkers run it four more times).
+/// determinism checkers run it once more, twice when that run parts).
 fn violations(case: &Case, mode: Mode) -> Vec<Violation> {
     verify(&case.scenario(mode), Options::ALL).violations
 }

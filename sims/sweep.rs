@@ -17,7 +17,7 @@ use gatesim::sim::trace::Fault;
 use gatesim::sim::{Event, Outcome, Record, Scenario};
 
 const DEFAULT_SEEDS: u64 = 200;
-/// Seeds that also get the checkers that rerun the scenario (four more runs each).
+/// Seeds that also get the checkers that rerun the scenario (one more run each when they pass).
 const RERUN_SEEDS: u64 = 3;
 
 fn env_number(name: &str) -> Option<u64> {

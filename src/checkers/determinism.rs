@@ -2,17 +2,12 @@
 //! means something inside the simulation reads the machine (its clock, its randomness, the order
 //! of a `HashMap`, a counter global to the process), and a failing seed would not replay.
 
+use crate::sim::Violation;
 use crate::sim::trace::Trace;
-use crate::sim::{self, Scenario, Violation};
 
 use super::difference;
 
 pub const NAME: &str = "determinism";
-
-/// Runs `scenario` once more and compares the trace with `first`, a trace of the same scenario.
-pub fn check(scenario: &Scenario, first: &Trace) -> Vec<Violation> {
-    compare(first, &sim::run(scenario).trace)
-}
 
 /// Where `second` parts from `first`, if it does.
 pub fn compare(first: &Trace, second: &Trace) -> Vec<Violation> {
@@ -23,13 +18,14 @@ pub fn compare(first: &Trace, second: &Trace) -> Vec<Violation> {
 mod tests {
     use super::*;
     use crate::checkers::testing::{TraceBuilder, context};
+    use crate::sim::{self, Scenario};
 
     #[test]
     fn a_scenario_run_twice_gives_the_same_trace() {
         let scenario = Scenario { seed: 3, ..Scenario::default() };
         let first = sim::run(&scenario);
         assert_eq!(first.error, None);
-        assert_eq!(check(&scenario, &first.trace), []);
+        assert_eq!(compare(&first.trace, &sim::run(&scenario).trace), []);
     }
 
     #[test]

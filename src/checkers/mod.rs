@@ -21,8 +21,10 @@
 //! 9. [`idle`] (idle timeout): `IDLE_TIMEOUT` closes only a client silent, not even a pong, for
 //!    the idle timeout.
 //!
-//! Two run the scenario again, so they cost extra runs and [`verify`] runs them only when asked:
-//! 10. [`environment`]: dev, staging and Cloud Run give the same trace.
+//! Two run the scenario again, so they cost extra runs and [`verify`] runs them only when asked;
+//! they share their reruns ([`reruns`]):
+//! 10. [`environment`]: the scenario's environment and another (dev, staging, production, Cloud
+//!     Run) give the same trace.
 //! 11. [`determinism`]: a second run gives the same trace.
 
 pub mod clear_errors;
@@ -38,6 +40,7 @@ pub mod isolation;
 pub mod liveness;
 pub mod outage;
 pub mod release;
+mod reruns;
 pub(crate) mod sessions;
 pub mod unique_ids;
 
@@ -64,16 +67,16 @@ pub const TRACE_CHECKERS: &[(&str, Checker)] = &[
 /// Which of the checkers that rerun the scenario [`verify`] applies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// Run it under dev, staging and Cloud Run and compare (three more runs).
+    /// Run it under another environment and compare.
     pub environments: bool,
-    /// Run it again and compare (one more run).
+    /// Run it again and compare.
     pub determinism: bool,
 }
 
 impl Options {
     /// The trace checkers only: one run.
     pub const TRACE_ONLY: Options = Options { environments: false, determinism: false };
-    /// All eleven checkers.
+    /// All eleven checkers: two runs when they pass, three when the rerun parts from the first.
     pub const ALL: Options = Options { environments: true, determinism: true };
 
     /// The names of the checkers applied, in the order [`verify`] applies them.
@@ -81,12 +84,6 @@ impl Options {
         let trace = TRACE_CHECKERS.iter().map(|(name, _)| *name);
         let reruns = [(self.environments, environment::NAME), (self.determinism, determinism::NAME)];
         trace.chain(reruns.into_iter().filter(|(on, _)| *on).map(|(_, name)| name)).collect()
-    }
-
-    /// How many times [`verify`] runs a scenario: once, and again for each rerun checker.
-    pub fn simulations(self) -> usize {
-        let environments = if self.environments { environment::environments().len() } else { 0 };
-        1 + environments + usize::from(self.determinism)
     }
 }
 
@@ -98,6 +95,8 @@ pub struct Report {
     pub checkers: Vec<&'static str>,
     /// A failed run first, then each checker's findings in the order of `checkers`.
     pub violations: Vec<Violation>,
+    /// How many times the scenario ran: once, and again for each rerun.
+    pub simulations: usize,
 }
 
 impl Report {
@@ -111,13 +110,9 @@ impl Report {
 pub fn verify(scenario: &Scenario, options: Options) -> Report {
     let outcome = sim::run(scenario);
     let mut violations = sim::check(&outcome);
-    if options.environments {
-        violations.extend(environment::check(scenario));
-    }
-    if options.determinism {
-        violations.extend(determinism::check(scenario, &outcome.trace));
-    }
-    Report { outcome, checkers: options.checkers(), violations }
+    let (found, reruns) = reruns::check(scenario, &outcome.trace, options, |rerun| sim::run(rerun).trace);
+    violations.extend(found);
+    Report { outcome, checkers: options.checkers(), violations, simulations: 1 + reruns }
 }
 
 #[cfg(test)]
@@ -125,11 +120,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_trace_checkers_alone_take_one_run_and_all_eleven_take_five() {
-        let trace_only = Options::TRACE_ONLY.checkers();
-        assert_eq!((trace_only.len(), Options::TRACE_ONLY.simulations()), (9, 1));
-        let all = Options::ALL.checkers();
-        assert_eq!((all.len(), Options::ALL.simulations()), (11, 5));
+    fn the_trace_checkers_alone_take_one_run_and_all_eleven_take_two_when_they_pass() {
+        let scenario = Scenario { seed: 5, ..Scenario::default() };
+        let trace_only = verify(&scenario, Options::TRACE_ONLY);
+        assert_eq!((trace_only.checkers.len(), trace_only.simulations), (9, 1));
+        let all = verify(&scenario, Options::ALL);
+        assert!(all.passed(), "{:#?}", all.violations);
+        assert_eq!((all.checkers.len(), all.simulations), (11, 2));
+        let (trace_only, all) = (trace_only.checkers, all.checkers);
         assert_eq!(all[..9], trace_only[..]);
         assert_eq!(all[9..], [environment::NAME, determinism::NAME]);
     }

@@ -34,8 +34,8 @@ pub(super) struct FuzzArgs {
     shard: Shard,
     #[arg(long, default_value = "fixed")]
     mode: Mode,
-    /// Apply only the nine trace checkers, skipping those that rerun each scenario (environment
-    /// agnostic: three more runs; determinism: one more), for about five times the seeds.
+    /// Apply only the nine trace checkers, skipping the two that rerun each scenario (environment
+    /// agnostic and determinism, which share one rerun), for about twice the seeds.
     #[arg(long)]
     quick: bool,
     /// Write the summary as JSON.

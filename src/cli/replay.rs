@@ -23,8 +23,8 @@ pub(super) struct ReplayArgs {
     /// Where to write the trace, as JSON lines.
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Skip the checkers that rerun the scenario (environment agnostic: three more runs;
-    /// determinism: one more).
+    /// Skip the checkers that rerun the scenario (environment agnostic and determinism, which
+    /// share one rerun, two when it parts).
     #[arg(long)]
     quick: bool,
 }

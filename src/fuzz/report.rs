@@ -42,7 +42,7 @@ pub struct FuzzReport {
     /// `simulations` per second of wall time: the simulator's speed, reruns included.
     pub sims_per_sec: f64,
     /// Simulated time covered by all simulations over the campaign's wall time. A rerun counts
-    /// as long as its seed's first run, which it is whenever its checker passes.
+    /// as long as its seed's first run, which it is whenever its checkers pass.
     pub sim_to_wall: f64,
     pub connection_success_rate: f64,
     pub message_completion_rate: f64,
@@ -81,7 +81,8 @@ impl FuzzReport {
         }
         let wall_secs = wall.as_secs_f64().max(f64::EPSILON);
         let seeds_per_sec = runs.len() as f64 / wall_secs;
-        let per_seed = config.checkers.simulations() as u64;
+        let simulations: u64 = runs.iter().map(|run| run.simulations as u64).sum();
+        let simulated_ms: u64 = runs.iter().map(|run| run.stats.simulated_ms * run.simulations as u64).sum();
         let jobs = config.jobs.max(1);
         FuzzReport {
             mode: config.mode.to_string(),
@@ -92,15 +93,15 @@ impl FuzzReport {
             stopped_by_time: (runs.len() as u64) < seeds_planned,
             checkers: config.checkers.checkers().into_iter().map(str::to_owned).collect(),
             jobs,
-            simulations: runs.len() as u64 * per_seed,
+            simulations,
             failed_seeds: failures.keys().copied().collect(),
             failures,
             failures_by_checker,
             wall_secs,
             checked_seeds_per_sec: seeds_per_sec,
             checked_seeds_per_sec_per_core: seeds_per_sec / jobs as f64,
-            sims_per_sec: seeds_per_sec * per_seed as f64,
-            sim_to_wall: (totals.simulated_ms * per_seed) as f64 / 1000.0 / wall_secs,
+            sims_per_sec: simulations as f64 / wall_secs,
+            sim_to_wall: simulated_ms as f64 / 1000.0 / wall_secs,
             connection_success_rate: totals.connection_success_rate(),
             message_completion_rate: totals.message_completion_rate(),
             coverage,

@@ -21,6 +21,8 @@ pub enum Purpose<'a> {
     Chunking { host: &'a str, incarnation: u32 },
     /// One client: its think times, message texts, backoff jitter.
     Client(usize),
+    /// The environment the environment-agnostic checker reruns the scenario under.
+    Rerun,
 }
 
 /// The seed for `purpose` in the run with root seed `root`.
@@ -32,6 +34,7 @@ pub fn derive(root: u64, purpose: Purpose) -> u64 {
         Purpose::Service { host, incarnation } => format!("service/{host}/{incarnation}"),
         Purpose::Chunking { host, incarnation } => format!("chunking/{host}/{incarnation}"),
         Purpose::Client(index) => format!("client/{index}"),
+        Purpose::Rerun => "rerun".to_owned(),
     };
     let digest = Sha256::new().chain_update(root.to_le_bytes()).chain_update(label.as_bytes()).finalize();
     let mut first = [0; 8];

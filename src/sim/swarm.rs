@@ -143,15 +143,23 @@ fn idle_sessions(rng: &mut Rng, scenario: &mut Scenario) {
 }
 
 fn environment(rng: &mut Rng) -> Environment {
-    match rng.random_range(0..4) {
-        0 => Environment::labelled("dev"),
-        1 => Environment::labelled("staging"),
-        2 => Environment::labelled("production"),
-        _ => Environment {
-            label: "production".to_owned(),
-            vars: BTreeMap::from([("K_SERVICE".to_owned(), "gateway".to_owned())]),
-        },
-    }
+    let mut environments = environments();
+    environments.swap_remove(rng.random_range(0..environments.len())).1
+}
+
+/// The environments a scenario draws from, by name: the gateway must behave the same in each.
+/// Cloud Run sets `K_SERVICE` to the service's name.
+pub fn environments() -> Vec<(&'static str, Environment)> {
+    let cloud_run = Environment {
+        label: "production".to_owned(),
+        vars: BTreeMap::from([("K_SERVICE".to_owned(), "gateway".to_owned())]),
+    };
+    vec![
+        ("dev", Environment::labelled("dev")),
+        ("staging", Environment::labelled("staging")),
+        ("production", Environment::labelled("production")),
+        ("Cloud Run", cloud_run),
+    ]
 }
 
 /// The smallest chunk sizes that still let a client's handshake through: tungstenite's client takes
