@@ -18,9 +18,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
+use crate::checkers::expected::agent_result;
 use crate::net::{Net, TokioNet};
 use crate::protocol::{ClientFrame, ClientMessage, ErrorCode, ServerFrame};
-use crate::services::gateway::{AgentResult, result_for};
+use crate::services::gateway::AgentResult;
 
 /// How long a client waits for any one thing before counting it as lost.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -143,7 +144,7 @@ async fn client(
             id: format!("c{index}-m{n}"),
             content: format!("soak message {n} from client {index}"),
         };
-        let expected = result_for(&message.content);
+        let expected = agent_result(&message.content);
         if ws.send(Message::text(ClientFrame::UserMessage(message.clone()).to_text())).await.is_err() {
             break;
         }

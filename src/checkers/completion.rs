@@ -4,14 +4,15 @@
 //! answered that no session sent. Each message's frames carry one `request_id`,
 //! `<context_id>.<n>` with `n` rising from message to message; the session's event frames are
 //! numbered `seq` 1, 2, 3, ... in the order they arrive; and `agent_completed` carries exactly
-//! [`result_for`] of the content sent.
+//! [`agent_result`](super::expected::agent_result) of the content sent.
 //!
 //! Frames about a message that another session sent are the isolation checker's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::checkers::expected::agent_result;
 use crate::protocol::{EventFrame, EventKind, ServerFrame};
-use crate::services::gateway::{AgentResult, result_for};
+use crate::services::gateway::AgentResult;
 use crate::sim::Violation;
 use crate::sim::trace::{Event, Trace};
 
@@ -190,7 +191,7 @@ impl<'t> State<'_, 't> {
     }
 
     fn check_result(&mut self, at_ms: u64, event: &EventFrame, content: &str) {
-        let expected = result_for(content);
+        let expected = agent_result(content);
         let id = &event.message_id;
         let got = event.data.get("result").cloned().map(serde_json::from_value::<AgentResult>);
         let problem = match got {
@@ -272,7 +273,7 @@ mod tests {
     fn a_wrong_result_is_caught_against_the_agents_pure_function() {
         let trace = answered_with(established(), 0, |frames| {
             if let ServerFrame::AgentCompleted(event) = &mut frames[4] {
-                event.data = serde_json::json!({"result": result_for("something else")});
+                event.data = serde_json::json!({"result": agent_result("something else")});
             }
         });
         let found = messages(&trace.build());

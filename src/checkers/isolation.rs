@@ -9,9 +9,10 @@
 use std::cell::LazyCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::checkers::expected::agent_result;
 use crate::context::SessionContext;
 use crate::protocol::ServerFrame;
-use crate::services::gateway::{AgentResult, result_for};
+use crate::services::gateway::AgentResult;
 use crate::sim::Violation;
 use crate::sim::trace::Trace;
 
@@ -119,7 +120,7 @@ fn digests<'t>(sessions: &[Session<'t>]) -> Digests<'t> {
     let mut digests = Digests::new();
     for (index, session) in sessions.iter().enumerate() {
         for sent in session.sent() {
-            digests.entry(result_for(sent.content).digest).or_default().push((index, sent.message_id));
+            digests.entry(agent_result(sent.content).digest).or_default().push((index, sent.message_id));
         }
     }
     digests
@@ -135,7 +136,7 @@ fn foreign_result(frame: &ServerFrame, own_messages: &BTreeMap<&str, &str>) -> O
     let ServerFrame::AgentCompleted(event) = frame else { return None };
     let content = own_messages.get(event.message_id.as_str())?;
     let result: AgentResult = serde_json::from_value(event.data.get("result")?.clone()).ok()?;
-    (result != result_for(content)).then_some(result)
+    (result != agent_result(content)).then_some(result)
 }
 
 #[cfg(test)]
@@ -193,7 +194,7 @@ mod tests {
     fn the_result_of_another_sessions_message_is_caught() {
         let mut builder = two_users();
         let mut frames = builder.agent_frames(0, 1, 1, "alice again");
-        let bobs = serde_json::json!({"result": result_for("bob asks")});
+        let bobs = serde_json::json!({"result": agent_result("bob asks")});
         if let ServerFrame::AgentCompleted(event) = &mut frames[4] {
             event.data = bobs;
         }

@@ -34,6 +34,7 @@ pub mod context_identity;
 pub mod determinism;
 mod difference;
 pub mod environment;
+pub mod expected;
 mod history;
 pub mod idle;
 pub mod isolation;

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::checkers::expected::agent_result;
 use crate::context::SessionContext;
 use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, EventFrame, EventKind, ServerFrame};
-use crate::services::gateway::result_for;
 use crate::sim::client::message_id;
 use crate::sim::clock::unix_secs_at;
 use crate::sim::hosts::TOKEN_LEEWAY_SECS;
@@ -191,7 +191,7 @@ impl TraceBuilder {
         let context = state.context.clone().expect("the session is established");
         state.requests += 1;
         let request_id = context.request_id(state.requests);
-        let result = serde_json::json!({"result": result_for(content)});
+        let result = serde_json::json!({"result": agent_result(content)});
         EventKind::SEQUENCE
             .into_iter()
             .map(|kind| {

@@ -1,8 +1,9 @@
 use super::client::{Auth, Client, Seen};
 use super::stack::{Stack, token_for};
+use crate::checkers::expected::agent_result;
 use crate::context::SessionContext;
 use crate::protocol::{ClientFrame, ServerFrame};
-use crate::services::gateway::{AgentResult, result_for};
+use crate::services::gateway::AgentResult;
 
 /// Checks one message's frames: the session's context on each, the local request id, rising
 /// `seq`, and the agent's result for exactly this content.
@@ -22,7 +23,7 @@ fn assert_answer(
     }
     let (_, completed) = frames.last().unwrap().as_event().unwrap();
     let result: AgentResult = serde_json::from_value(completed.data["result"].clone()).unwrap();
-    assert_eq!(result, result_for(content));
+    assert_eq!(result, agent_result(content));
 }
 
 #[tokio::test]
