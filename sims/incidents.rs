@@ -4,6 +4,7 @@
 use gatesim::protocol::{ErrorCode, ServerFrame};
 use gatesim::services::gateway::{Environment, Mode};
 use gatesim::sim::scenario::{At, ClientSpec, LinkLatency, Milestone, Restart};
+use gatesim::sim::swarm::environments;
 use gatesim::sim::{Event, Scenario, Trace};
 
 use crate::support::{established, frames, run_clean, run_ok, server_close_codes};
@@ -88,6 +89,21 @@ fn idgen_down_in_staging(mode: Mode) -> Scenario {
 fn an_idgen_outage_in_staging_gives_1013_in_the_fixed_mode() {
     let outcome = run_clean(&idgen_down_in_staging(Mode::Fixed));
     assert_eq!(server_close_codes(&outcome.trace), vec![1013, 1013]);
+}
+
+#[test]
+fn the_staging_accommodation_shows_where_the_environment_looks_like_staging_and_hides_elsewhere() {
+    // As in the incidents: dev and production answer the outage with 1013, so a campaign that
+    // only ever ran there would pass; staging and Cloud Run paper over it.
+    for (name, environment) in environments() {
+        let scenario = Scenario { environment, ..idgen_down_in_staging(Mode::EnvironmentAccommodation) };
+        let outcome = run_ok(&scenario);
+        let caught = !gatesim::sim::check(&outcome).is_empty();
+        let papered_over = matches!(name, "staging" | "Cloud Run");
+        assert_eq!(caught, papered_over, "{name}: caught {caught}");
+        let codes = if papered_over { vec![1000, 1000] } else { vec![1013, 1013] };
+        assert_eq!(server_close_codes(&outcome.trace), codes, "{name}");
+    }
 }
 
 #[test]

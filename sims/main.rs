@@ -5,5 +5,6 @@ mod corpus;
 mod determinism;
 mod faults;
 mod incidents;
+mod reproduce;
 mod support;
 mod sweep;
