@@ -17,6 +17,9 @@
 //! - A limit's refusal has its cause in the trace ([`limits`]): `MESSAGE_TOO_BIG` follows a frame
 //!   over the recorded limit, `RATE_LIMITED` a session's burst, `TOO_MANY_SESSIONS` as many
 //!   sessions of the user as the limit.
+//! - The rate limit is kept ([`rate`]): no stretch of a session has more messages admitted than
+//!   the bucket holds and refills over it, and `RATE_LIMITED` asks for no longer a wait than one
+//!   token takes to refill.
 
 use crate::protocol::{CloseCode, ErrorFrame, ServerFrame};
 use crate::sim::Violation;
@@ -28,6 +31,7 @@ use super::sessions::{Session, sessions};
 use crate::sim::scenario::GatewayLimits;
 
 mod limits;
+mod rate;
 mod tokens;
 
 pub const NAME: &str = "clear-errors";
@@ -83,6 +87,9 @@ fn check_session(
                 if let Some(problem) = limits::uncaused(session, all, error, at_ms, limits) {
                     report(at_ms, problem);
                 }
+                if let Some(problem) = rate::wrong_wait(error, limits) {
+                    report(at_ms, problem);
+                }
                 last_error = Some(error);
             }
             Event::Closed { by: Side::Client, .. } => client_closed = true,
@@ -96,6 +103,9 @@ fn check_session(
             }
             _ => {}
         }
+    }
+    if let Some((at_ms, problem)) = rate::over_the_rate(session, limits) {
+        report(at_ms, problem);
     }
     found
 }
