@@ -105,6 +105,7 @@ fn arrow(ms: u64, event: &Event) -> String {
         }
         Event::Received { frame, .. } => format!("G-->>C: {ms} ms {}", frame_text(frame)),
         Event::Pinged { .. } => format!("C->>G: {ms} ms pong, answering a ping"),
+        Event::SentBad { input, .. } => format!("C->>G: {ms} ms bad input on purpose: {input:?}"),
         Event::Unparsed { error, .. } => format!("G-->>C: {ms} ms unreadable frame: {error}"),
         Event::Closed { by, code, reason, .. } => {
             let arrow = if *by == Side::Server { "G-->>C" } else { "C->>G" };

@@ -17,6 +17,10 @@
 //! - A limit's refusal has its cause in the trace ([`limits`]): `MESSAGE_TOO_BIG` follows a frame
 //!   over the recorded limit, `RATE_LIMITED` a session's burst, `TOO_MANY_SESSIONS` as many
 //!   sessions of the user as the limit.
+//! - Bad input gets its documented answer and loses nothing else ([`bad_input`]): `BAD_MESSAGE`
+//!   for a frame the protocol cannot use, the session going on; `BAD_ENCODING` and 1007 for a
+//!   text frame that is not UTF-8; 401 `AUTH_FAILED` for an upgrade without a usable token, 400
+//!   `BAD_MESSAGE` for one that is not an upgrade. Those answers follow only such input.
 //! - The rate limit is kept ([`rate`]): no stretch of a session has more messages admitted than
 //!   the bucket holds and refills over it, and `RATE_LIMITED` asks for no longer a wait than one
 //!   token takes to refill.
@@ -30,6 +34,7 @@ use super::conditions::Conditions;
 use super::sessions::{Session, sessions};
 use crate::sim::scenario::GatewayLimits;
 
+mod bad_input;
 mod limits;
 mod rate;
 mod tokens;
@@ -105,6 +110,9 @@ fn check_session(
         }
     }
     if let Some((at_ms, problem)) = rate::over_the_rate(session, limits) {
+        report(at_ms, problem);
+    }
+    for (at_ms, problem) in bad_input::misanswered(session) {
         report(at_ms, problem);
     }
     found

@@ -42,7 +42,7 @@
 
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::sim::Violation;
-use crate::sim::scenario::{AUTH, GATEWAY, IDGEN, SERVICES};
+use crate::sim::scenario::{AUTH, BadInput, GATEWAY, IDGEN, SERVICES};
 use crate::sim::timeline;
 use crate::sim::trace::{Event, Record, Trace, Waiting};
 
@@ -117,12 +117,16 @@ fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize) -> 
         | Event::Closed { .. }
         | Event::Lost { .. }
         | Event::TimedOut { .. } => Some(Attempt::Failed(record)),
+        // A bad request refused as such was answered; whether rightly is clear errors' question.
+        Event::Handshake { status: 400..500, .. } if session.bad_input().is_some() => {
+            Some(Attempt::Answered(record.at_ms))
+        }
         Event::Handshake { status, .. } if *status != 101 => Some(Attempt::Failed(record)),
         _ => None,
     });
     let problem = match attempt {
         Some(Attempt::Answered(at)) if at - start <= CONNECT_BOUND_MS => {
-            if closed_for_a_big_frame(session, max_frame_bytes) || closed_as_slow(session) {
+            if closed_for_its_own_frame(session, max_frame_bytes) || closed_as_slow(session) {
                 return Vec::new();
             }
             let sent: Vec<_> = session.sent().collect();
@@ -147,16 +151,17 @@ fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize) -> 
     vec![session.violation(NAME, start, problem)]
 }
 
-/// Whether the gateway closed the session with `MESSAGE_TOO_BIG` after it sent a frame over
-/// `max_frame_bytes`.
-fn closed_for_a_big_frame(session: &Session<'_>, max_frame_bytes: usize) -> bool {
-    let refused = session.records.iter().any(|record| {
-        matches!(
-            &record.event,
-            Event::Received { frame: ServerFrame::Error(error), .. } if error.code == ErrorCode::MessageTooBig
-        )
-    });
-    refused && session.sent_too_big(max_frame_bytes)
+/// Whether the gateway closed the session for a frame the client should not have sent: with
+/// `MESSAGE_TOO_BIG` after a frame over `max_frame_bytes`, or `BAD_ENCODING` after one that is
+/// not UTF-8.
+fn closed_for_its_own_frame(session: &Session<'_>, max_frame_bytes: usize) -> bool {
+    let refused = |code| {
+        session.records.iter().any(|record| {
+            matches!(&record.event, Event::Received { frame: ServerFrame::Error(error), .. } if error.code == code)
+        })
+    };
+    (refused(ErrorCode::MessageTooBig) && session.sent_too_big(max_frame_bytes))
+        || (refused(ErrorCode::BadEncoding) && session.bad_input() == Some(BadInput::NotUtf8))
 }
 
 /// Whether the client left the gateway's frames unread: the gateway closed the session with

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::context::SessionContext;
 use crate::protocol::{ClientFrame, ClientMessage, ServerFrame};
 use crate::sim::Violation;
-use crate::sim::scenario::TokenKind;
+use crate::sim::scenario::{BadInput, TokenKind};
 use crate::sim::trace::{Event, Fault, Record, Trace};
 
 /// One connection attempt of one client.
@@ -18,7 +18,7 @@ pub struct Session<'t> {
     /// The client host it ran on.
     pub host: &'t str,
     /// The user and token of its client, unless the trace lacks the client's start (hand-made
-    /// traces may).
+    /// traces may). No token for an attempt whose upgrade request was bad on purpose.
     pub user: Option<&'t str>,
     pub token: Option<Token>,
     /// Every record naming this session, in trace order, and the crash of its client host if
@@ -96,6 +96,14 @@ impl<'t> Session<'t> {
         })
     }
 
+    /// The input its client got wrong on purpose in this session, if it did.
+    pub fn bad_input(&self) -> Option<BadInput> {
+        self.records.iter().find_map(|record| match record.event {
+            Event::SentBad { input, .. } => Some(input),
+            _ => None,
+        })
+    }
+
     /// Whether the session sent a user message whose frame is longer than `max_frame_bytes`, which
     /// the gateway must refuse with `MESSAGE_TOO_BIG` and 1009.
     pub fn sent_too_big(&self, max_frame_bytes: usize) -> bool {
@@ -153,7 +161,14 @@ pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
         });
         session.records.push(record);
     }
-    order.into_iter().filter_map(|key| by_key.remove(&key)).collect()
+    let mut sessions: Vec<_> = order.into_iter().filter_map(|key| by_key.remove(&key)).collect();
+    // A bad upgrade request carries some other token than its client's, or none.
+    for session in &mut sessions {
+        if session.bad_input().is_some_and(BadInput::is_upgrade) {
+            session.token = None;
+        }
+    }
+    sessions
 }
 
 /// `agent_completed for c2-m3`, or `error AUTH_FAILED`: a frame as a person names it.

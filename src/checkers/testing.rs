@@ -10,7 +10,7 @@ use crate::sim::client::message_id;
 use crate::sim::clock::unix_secs_at;
 use crate::sim::hosts::TOKEN_LEEWAY_SECS;
 use crate::sim::probe::PROBE_HOST;
-use crate::sim::scenario::{LinkLatency, SERVICES, TokenKind};
+use crate::sim::scenario::{BadInput, LinkLatency, SERVICES, TokenKind};
 use crate::sim::seeds::{Purpose, rng};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
 use crate::sim::workload::mint_token;
@@ -215,6 +215,11 @@ impl TraceBuilder {
         let frames = self.agent_frames(client, session, index, content);
         let sent = self.sent(client, session, index, content);
         frames.into_iter().fold(sent, |b, frame| b.received(client, session, frame))
+    }
+
+    /// The client sends `input`, bad on purpose.
+    pub fn sent_bad(self, client: usize, session: u32, input: BadInput) -> TraceBuilder {
+        self.record("client-0", Event::SentBad { client, session, input })
     }
 
     pub fn received(self, client: usize, session: u32, frame: ServerFrame) -> TraceBuilder {

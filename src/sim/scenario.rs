@@ -10,11 +10,12 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::services::gateway::{Environment, Mode};
-use crate::token::RequiredClaim;
 
+mod clients;
 mod limits;
 mod validate;
 
+pub use clients::{BadInput, ClientPolicy, ClientSpec, TokenKind};
 pub use limits::GatewayLimits;
 
 /// The service hosts, by name. Their names are also their DNS names in the simulation.
@@ -179,93 +180,6 @@ pub struct LinkFault {
     pub duration_ms: u64,
 }
 
-/// One client: a user agent that opens sessions and sends messages until it has sent them all or
-/// gives up.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ClientSpec {
-    /// The user the token names. Default `alice`.
-    pub user: String,
-    /// Default a valid token for an hour.
-    pub token: TokenKind,
-    /// Index into `client_hosts`. Default 0.
-    pub host: usize,
-    /// Default 0.
-    pub start_ms: u64,
-    /// User messages to send, across however many sessions it takes. Default 3.
-    pub messages: u32,
-    /// Pause before each message, or each burst, drawn from this range. Default 10..=50.
-    pub think_ms: (u64, u64),
-    /// Messages sent back to back, without waiting for replies, before the client reads the
-    /// replies to all of them: over the gateway's burst they meet its rate limit, and they queue
-    /// behind each other in its worker. Default 1.
-    pub burst: u32,
-    /// The length of each message's content in bytes, drawn from this range, so that a frame may
-    /// reach or pass the gateway's frame limit. Default none: a few words.
-    pub content_bytes: Option<(u64, u64)>,
-    /// How long the client stays connected after its last reply, reading (and so answering the
-    /// gateway's pings) but sending nothing, before it closes. Longer than the idle timeout, it
-    /// shows whether the gateway counts pongs as signs of life. Default 0.
-    pub linger_ms: u64,
-}
-
-/// The token a client presents, minted by its host's (possibly skewed) clock when it starts.
-///
-/// Every kind but `valid` is one auth refuses, each for one reason (`DESIGN.md` §1, auth's token
-/// rules); the gateway refuses it with `TOKEN_EXPIRED` when that reason is `exp`, and with
-/// `AUTH_FAILED` otherwise. Unless its kind says otherwise, a JWT is signed with auth's key, names
-/// the client's `user`, and is valid for an hour from minting. In a scenario file each is an
-/// object tagged by `kind`: `{"kind": "expired", "ago_secs": 30}`, `{"kind": "wrong_key"}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TokenKind {
-    /// Expiring `ttl_secs` after minting. A short `ttl_secs` puts the expiry inside the clock-skew
-    /// window between the client host and auth.
-    Valid { ttl_secs: u64 },
-    /// Expired `ago_secs` before minting: seconds ago (auth's clock, if far enough behind the
-    /// client's, may still accept it) or days ago. The client's `user` must be one auth knows.
-    Expired { ago_secs: u64 },
-    /// Not valid before `in_secs` after minting (its `nbf`), and for an hour from then. The
-    /// client's `user` must be one auth knows.
-    NotYetValid { in_secs: u64 },
-    /// For a user auth does not know: the client's `user` must not be in `users`.
-    UnknownUser,
-    /// For another audience (`aud`) than the gateway.
-    WrongAudience,
-    /// From another issuer (`iss`) than auth.
-    WrongIssuer,
-    /// Signed with another key than auth's.
-    WrongKey,
-    /// Unsigned, its header saying `alg: none`.
-    AlgNone,
-    /// Without `claim`, one of the five every token must carry: `sub`, `exp`, `iat`, `iss`, `aud`.
-    MissingClaim { claim: RequiredClaim },
-    /// Not a JWT at all: garbage text.
-    Malformed,
-}
-
-/// How every client waits and retries. Each wait is bounded: a connect to a crashed host never
-/// answers, and a partition swallows data without a reset.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ClientPolicy {
-    /// TCP connect plus the WebSocket handshake. Default 2000.
-    pub connect_timeout_ms: u64,
-    /// From the handshake to `connection_established` or the refusal. Default 8000: the gateway's
-    /// connect deadline is 5 s.
-    pub establish_timeout_ms: u64,
-    /// From sending a message to its last frame. Default 4000.
-    pub message_timeout_ms: u64,
-    /// Waiting for the other side's half of a close. Default 1000.
-    pub close_timeout_ms: u64,
-    /// Connection attempts a client makes at most, each a new session (the trace numbers a
-    /// client's sessions by attempt, from 1). Default 8: with the backoff, about 5 to 10 s of
-    /// trying, longer than the faults `from_seed` draws.
-    pub max_attempts: u32,
-    /// Reconnect backoff: the first wait and the cap. It doubles, with jitter. Default 200..2000.
-    pub backoff_ms: (u64, u64),
-}
-
 impl Default for Scenario {
     fn default() -> Scenario {
         let client =
@@ -293,41 +207,6 @@ impl Default for Scenario {
 impl Default for Network {
     fn default() -> Network {
         Network { latency_ms: (1, 10), links: Vec::new(), partitions: Vec::new(), holds: Vec::new() }
-    }
-}
-
-impl Default for ClientSpec {
-    fn default() -> ClientSpec {
-        ClientSpec {
-            user: "alice".to_owned(),
-            token: TokenKind::Valid { ttl_secs: 3600 },
-            host: 0,
-            start_ms: 0,
-            messages: 3,
-            think_ms: (10, 50),
-            burst: 1,
-            content_bytes: None,
-            linger_ms: 0,
-        }
-    }
-}
-
-impl Default for TokenKind {
-    fn default() -> TokenKind {
-        TokenKind::Valid { ttl_secs: 3600 }
-    }
-}
-
-impl Default for ClientPolicy {
-    fn default() -> ClientPolicy {
-        ClientPolicy {
-            connect_timeout_ms: 2000,
-            establish_timeout_ms: 8000,
-            message_timeout_ms: 4000,
-            close_timeout_ms: 1000,
-            max_attempts: 8,
-            backoff_ms: (200, 2000),
-        }
     }
 }
 
@@ -384,6 +263,7 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::token::RequiredClaim;
 
     #[test]
     fn the_default_scenario_is_valid_and_shares_a_user() {

@@ -15,8 +15,10 @@ use super::seeds::{Purpose, rng};
 use crate::clock::Rng;
 use crate::services::gateway::Environment;
 use crate::token::RequiredClaim;
+use bad_input::bad_inputs;
 use limits::{limits, workloads};
 
+pub mod bad_input;
 mod limits;
 
 /// The fault kinds one run has, each drawn with even odds.
@@ -90,6 +92,7 @@ impl Scenario {
         token_flaws(&mut rng, &mut scenario.clients);
         scenario.limits = limits(&mut rng);
         workloads(&mut rng, &mut scenario);
+        bad_inputs(&mut rng, &mut scenario);
         scenario
     }
 }
@@ -163,10 +166,11 @@ pub fn environments() -> Vec<(&'static str, Environment)> {
 }
 
 /// The smallest chunk sizes that still let a client's handshake through: tungstenite's client takes
-/// an HTTP response read in more than 64 pieces averaging under 128 bytes for an attack. So the
-/// gateway's writes and the clients' reads are cut no finer than this; everything else goes down
-/// to single bytes.
-const HANDSHAKE_CHUNK_FLOOR: usize = 8;
+/// an HTTP response read in more than 64 pieces averaging under 128 bytes for an attack. A read
+/// takes up to `max_read` bytes, half of it on average, and a response that echoes a token as the
+/// subprotocol is some 500 bytes. So the gateway's writes and the clients' reads are cut no finer
+/// than this; everything else goes down to single bytes.
+const HANDSHAKE_CHUNK_FLOOR: usize = 32;
 
 /// A host's conditions; `floors` are the smallest `max_read` and `max_write` it may draw.
 fn conditions(rng: &mut Rng, kinds: Kinds, floors: (usize, usize)) -> HostConditions {

@@ -80,6 +80,9 @@ pub fn describe(record: &Record) -> String {
             format!("c{client}#{session} got {}", frame_text(frame))
         }
         Event::Pinged { client, session } => format!("c{client}#{session} answered a ping with a pong"),
+        Event::SentBad { client, session, input } => {
+            format!("c{client}#{session} sent bad input on purpose: {input:?}")
+        }
         Event::Unparsed { client, session, text, error } => {
             format!("c{client}#{session} got an unreadable frame ({error}): {text}")
         }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock;
-use super::scenario::{GatewayLimits, LinkLatency, TokenKind};
+use super::scenario::{BadInput, GatewayLimits, LinkLatency, TokenKind};
 use crate::protocol::ServerFrame;
 
 /// One thing that happened, on one host, at one simulated millisecond.
@@ -35,7 +35,9 @@ pub struct Record {
 ///   (its skew and leeway) and the gateway's connect deadline; clients record each token's `nbf`
 ///   and the pings they answer ([`Event::Pinged`]). Drawn scenarios draw the gateway's limits
 ///   and retry policy, which the conditions record states in full (`limits`).
-pub const TRACE_FORMAT_VERSION: u32 = 2;
+/// - 3: drawn scenarios draw clients that send bad input ([`Event::SentBad`]) and clients that
+///   present their token as a subprotocol; the environment-agnostic rerun is drawn per seed.
+pub const TRACE_FORMAT_VERSION: u32 = 3;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";
@@ -126,6 +128,13 @@ pub enum Event {
         session: u32,
         frame: ServerFrame,
     },
+    /// The client sent `input`, bad on purpose: an upgrade request recorded as the attempt
+    /// begins, a frame as it is handed to the WebSocket.
+    SentBad {
+        client: usize,
+        session: u32,
+        input: BadInput,
+    },
     /// The client read a ping from the server and wrote its pong, at this instant: tungstenite
     /// queues the pong as it reads the ping, and the client flushes it at once. Not recorded
     /// once the client has sent its close, after which tungstenite answers no ping.
@@ -190,6 +199,7 @@ impl Event {
             | Event::Handshake { client, session, .. }
             | Event::Sent { client, session, .. }
             | Event::Received { client, session, .. }
+            | Event::SentBad { client, session, .. }
             | Event::Pinged { client, session }
             | Event::Unparsed { client, session, .. }
             | Event::Closed { client, session, .. }

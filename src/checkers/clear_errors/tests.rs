@@ -1,7 +1,7 @@
 use super::*;
 use crate::checkers::testing::{TraceBuilder, context, golden};
 use crate::protocol::ErrorCode;
-use crate::sim::scenario::{AUTH, TokenKind};
+use crate::sim::scenario::{AUTH, BadInput, TokenKind};
 use crate::token::RequiredClaim;
 
 fn messages(trace: &Trace) -> Vec<String> {
@@ -90,6 +90,7 @@ fn bad_tokens_must_be_refused_as_what_they_are() {
         .client_with(0, "mallory", TokenKind::UnknownUser)
         .refused(0, 1, ErrorCode::IdgenUnavailable)
         .established(0, 2, &context("m1", "mallory"))
+        .sent_bad(0, 2, BadInput::Binary)
         .received(0, 2, ServerFrame::Error(wrong_flag.in_context(&context("m1", "mallory"))))
         .client_with(1, "bob", TokenKind::Expired { ago_secs: 5 })
         .refused(1, 1, ErrorCode::AuthFailed)

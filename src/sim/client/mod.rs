@@ -11,17 +11,20 @@ use base64::engine::general_purpose::STANDARD;
 use futures_util::{SinkExt as _, StreamExt as _};
 use rand::Rng as _;
 use tokio::time::{Instant, sleep, timeout, timeout_at};
-use tokio_tungstenite::tungstenite::http::{Request, Response};
+use tokio_tungstenite::tungstenite::http::Response;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
+use self::bad_input::Upgrade;
 use super::scenario::{ClientPolicy, ClientSpec, GATEWAY};
 use super::trace::{Event, Recorder, Side, Waiting};
 use crate::clock::Rng;
 use crate::net::Net;
 use crate::protocol::{ClientFrame, ClientMessage, CloseCode, ServerFrame};
+
+mod bad_input;
 
 /// Where the gateway listens in every simulation.
 pub const GATEWAY_PORT: u16 = 8080;
@@ -86,6 +89,8 @@ enum Refusal {
 struct Progress {
     sent: u32,
     completed: u32,
+    /// Whether the client has sent its bad frame, if it has one.
+    sent_bad_frame: bool,
 }
 
 fn ms(millis: u64) -> Duration {
@@ -100,7 +105,9 @@ impl<N: Net> Client<N> {
         let mut backoff = self.policy.backoff_ms.0;
         while sessions < self.policy.max_attempts {
             sessions += 1;
-            if let Next::Stop = self.session(sessions, &mut progress).await {
+            let next = self.session(sessions, &mut progress).await;
+            // A refusal of the bad upgrade was asked for; the client goes on as it otherwise would.
+            if matches!(next, Next::Stop) && !self.bad_upgrade(sessions) {
                 break;
             }
             if sessions < self.policy.max_attempts {
@@ -130,6 +137,15 @@ impl<N: Net> Client<N> {
                 Incoming::TimedOut => return self.close(&mut ws, session).await,
             }
         }
+        if let Some(bad) = self.spec.bad_input.filter(|_| !progress.sent_bad_frame)
+            && let Some(frame) = bad_input::frame(bad)
+        {
+            progress.sent_bad_frame = true;
+            self.record(Event::SentBad { client: self.index, session, input: bad });
+            if let Err(next) = self.send(&mut ws, session, frame).await {
+                return next;
+            }
+        }
         while progress.sent < self.spec.messages {
             sleep(ms(self.rng.random_range(self.spec.think_ms.0..=self.spec.think_ms.1))).await;
             let count = self.spec.burst.min(self.spec.messages - progress.sent);
@@ -145,7 +161,8 @@ impl<N: Net> Client<N> {
                     content: message.content.clone(),
                 });
                 progress.sent += 1;
-                if let Err(next) = self.send(&mut ws, session, &message).await {
+                let frame = Message::text(ClientFrame::UserMessage(message.clone()).to_text());
+                if let Err(next) = self.send(&mut ws, session, frame).await {
                     return next;
                 }
                 burst.push(message.id);
@@ -168,17 +185,19 @@ impl<N: Net> Client<N> {
     async fn open(&mut self, session: u32) -> Result<Ws<N>, Next> {
         let client = self.index;
         let addr = format!("{GATEWAY}:{GATEWAY_PORT}");
-        // The handshake key would come from the OS otherwise; it must come from the seed.
-        let key = STANDARD.encode(self.rng.random::<[u8; 16]>());
-        let request = Request::get(format!("ws://{addr}/ws"))
-            .header("Host", &addr)
-            .header("Connection", "Upgrade")
-            .header("Upgrade", "websocket")
-            .header("Sec-WebSocket-Version", "13")
-            .header("Sec-WebSocket-Key", key)
-            .header("Authorization", format!("Bearer {}", self.token))
-            .body(())
-            .expect("the upgrade request is well-formed");
+        let bad = self.spec.bad_input.filter(|_| self.bad_upgrade(session));
+        if let Some(input) = bad {
+            self.record(Event::SentBad { client, session, input });
+        }
+        let request = Upgrade {
+            addr: &addr,
+            // The handshake key would come from the OS otherwise; it must come from the seed.
+            key: STANDARD.encode(self.rng.random::<[u8; 16]>()),
+            token: &self.token,
+            subprotocol: self.spec.subprotocol,
+            bad,
+        }
+        .request();
         let config = WebSocketConfig::default().read_buffer_size(WS_BUFFER_BYTES).write_buffer_size(0);
         let net = self.net.clone();
         let attempt = async move {
@@ -217,11 +236,15 @@ impl<N: Net> Client<N> {
         Err(Next::Reconnect)
     }
 
-    /// Sends one message, within the message timeout.
-    async fn send(&mut self, ws: &mut Ws<N>, session: u32, message: &ClientMessage) -> Result<(), Next> {
+    /// Whether attempt `session` is the client's bad upgrade request.
+    fn bad_upgrade(&self, session: u32) -> bool {
+        session == 1 && self.spec.bad_input.is_some_and(|bad| bad.is_upgrade())
+    }
+
+    /// Sends one frame, within the message timeout.
+    async fn send(&mut self, ws: &mut Ws<N>, session: u32, frame: Message) -> Result<(), Next> {
         let client = self.index;
-        let text = ClientFrame::UserMessage(message.clone()).to_text();
-        match timeout(ms(self.policy.message_timeout_ms), ws.send(Message::text(text))).await {
+        match timeout(ms(self.policy.message_timeout_ms), ws.send(frame)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => {
                 self.record(Event::Lost { client, session, reason: error.to_string() });

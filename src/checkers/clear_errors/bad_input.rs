@@ -1,0 +1,260 @@
+//! Bad input gets its documented answer and nothing else is lost (DESIGN.md §1). A frame the
+//! protocol cannot use gets `BAD_MESSAGE` and the session goes on; a text frame that is not UTF-8
+//! gets `BAD_ENCODING` and 1007; an upgrade request without a usable token gets 401
+//! `AUTH_FAILED`, and one that is not a WebSocket upgrade 400 `BAD_MESSAGE`. And the other way
+//! round: those answers only ever follow such input.
+
+use crate::protocol::{CloseCode, ErrorCode, ServerFrame};
+use crate::sim::scenario::BadInput;
+use crate::sim::trace::{Event, Side};
+use crate::token::MAX_TOKEN_BYTES;
+
+use super::super::sessions::Session;
+
+/// What is wrong with how the gateway answered `session`'s bad input, or with an answer for bad
+/// input it never sent; with when.
+pub fn misanswered(session: &Session<'_>) -> Vec<(u64, String)> {
+    let mut found: Vec<(u64, String)> = Vec::new();
+    let bad = session.bad_input();
+    for record in &session.records {
+        if let Event::Handshake { status, body, .. } = &record.event
+            && let Some(problem) = handshake(bad, *status, body.as_deref())
+        {
+            found.push((record.at_ms, problem));
+        }
+    }
+    let sent_bad_at = session.records.iter().find_map(|record| match record.event {
+        Event::SentBad { .. } => Some(record.at_ms),
+        _ => None,
+    });
+    for (at_ms, frame) in session.frames() {
+        let ServerFrame::Error(error) = frame else { continue };
+        let frame_flaw = bad.filter(|bad| !bad.is_upgrade() && sent_bad_at.is_some_and(|sent| sent <= at_ms));
+        let caused = match error.code {
+            ErrorCode::BadMessage => frame_flaw.is_some_and(|bad| bad != BadInput::NotUtf8),
+            ErrorCode::BadEncoding => frame_flaw == Some(BadInput::NotUtf8),
+            _ => true,
+        };
+        if !caused {
+            found.push((
+                at_ms,
+                format!("{} without a bad frame from the client before it", error.code.as_str()),
+            ));
+        }
+    }
+    if let (Some(bad), Some(sent)) = (bad.filter(|bad| !bad.is_upgrade()), sent_bad_at) {
+        found.extend(after_bad_frame(session, bad, sent));
+    }
+    found
+}
+
+/// The status and error code a bad upgrade request must get, or `None` when it must be upgraded.
+fn refusal(bad: BadInput) -> Option<(u16, ErrorCode)> {
+    match bad {
+        BadInput::LongToken { bytes } if bytes <= MAX_TOKEN_BYTES => None,
+        BadInput::WrongVersion | BadInput::WrongUpgrade => Some((400, ErrorCode::BadMessage)),
+        _ => Some((401, ErrorCode::AuthFailed)),
+    }
+}
+
+/// What is wrong with an HTTP answer `status` with `body` to an upgrade request, bad as `bad`
+/// says if it is an upgrade's flaw. A 503 (the gateway warming up or shutting down) answers
+/// anything. The client keeps only the part of the body that came with the headers, so a body cut
+/// short by the stream's chunking is judged by its status alone. The client keeps only the part of the body that came with the headers, so a body cut
+/// short by the stream's chunking is judged by its status alone.
+fn handshake(bad: Option<BadInput>, status: u16, body: Option<&str>) -> Option<String> {
+    let wanted = bad.filter(|bad| bad.is_upgrade()).and_then(refusal);
+    let code =
+        body.and_then(|body| serde_json::from_str::<ServerFrame>(body).ok()).and_then(|frame| match frame {
+            ServerFrame::Error(error) => Some(error.code),
+            _ => None,
+        });
+    match (wanted, status) {
+        (_, 503) => None,
+        (Some((want_status, want_code)), _)
+            if status != want_status || code.is_some_and(|c| c != want_code) =>
+        {
+            Some(format!(
+                "a bad upgrade request ({:?}) got HTTP {status} {}, not {want_status} {}",
+                bad.expect("a refusal is wanted of a bad request"),
+                code.map_or("without an error code", ErrorCode::as_str),
+                want_code.as_str()
+            ))
+        }
+        (None, 400..500) => Some(format!(
+            "an upgrade request with a token got HTTP {status} {}: only a request without a usable token or \
+             not an upgrade may be refused before the upgrade",
+            code.map_or("without an error code", ErrorCode::as_str)
+        )),
+        _ => None,
+    }
+}
+
+/// After a bad frame sent at `sent`: a `BAD_MESSAGE` before anything about a later message, which
+/// shows the gateway read on; after one that is not UTF-8, nothing about a later message, and a
+/// close by the server with 1007.
+fn after_bad_frame(session: &Session<'_>, bad: BadInput, sent: u64) -> Vec<(u64, String)> {
+    let later: Vec<&str> = session.sent().filter(|s| s.at_ms >= sent).map(|s| s.message_id).collect();
+    let mut told = false;
+    let mut client_closed = false;
+    for record in session.records.iter().filter(|record| record.at_ms >= sent) {
+        match &record.event {
+            Event::Received { frame: ServerFrame::Error(error), .. }
+                if error.code == ErrorCode::BadMessage || error.code == ErrorCode::BadEncoding =>
+            {
+                told = true;
+            }
+            Event::Received { frame, .. } if frame.message_id().is_some_and(|id| later.contains(&id)) => {
+                let problem = if bad == BadInput::NotUtf8 {
+                    "the gateway read on after a text frame that is not UTF-8, which must close the session with 1007"
+                } else if told {
+                    continue;
+                } else {
+                    "the gateway answered a later message without a BAD_MESSAGE for the client's bad frame before it"
+                };
+                return vec![(record.at_ms, problem.to_owned())];
+            }
+            Event::Closed { by: Side::Client, .. } => client_closed = true,
+            Event::Closed { by: Side::Server, code, .. } if bad == BadInput::NotUtf8 && !client_closed => {
+                let wanted = CloseCode::InvalidPayload.as_u16();
+                return (*code != Some(wanted) || !told)
+                    .then(|| {
+                        let code = code.map_or_else(|| "no code".to_owned(), |c| c.to_string());
+                        let problem = format!(
+                            "after a text frame that is not UTF-8 the server closed with {code}{}, not BAD_ENCODING and {wanted}",
+                            if told { "" } else { " without BAD_ENCODING" }
+                        );
+                        (record.at_ms, problem)
+                    })
+                    .into_iter()
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checkers::clear_errors::check;
+    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
+    use crate::sim::scenario::BadInput;
+    use crate::sim::trace::Event;
+    use crate::token::MAX_TOKEN_BYTES;
+
+    fn messages(trace: TraceBuilder) -> Vec<String> {
+        check(&trace.build()).into_iter().map(|v| v.message).collect()
+    }
+
+    fn error(code: ErrorCode) -> ServerFrame {
+        ServerFrame::Error(ErrorFrame::new(code, "bad").in_context(&context("a1", "alice")))
+    }
+
+    /// Alice's session after her client sent `bad`.
+    fn after(bad: BadInput) -> TraceBuilder {
+        TraceBuilder::new().client(0, "alice").established(0, 1, &context("a1", "alice")).sent_bad(0, 1, bad)
+    }
+
+    fn handshake(bad: Option<BadInput>, status: u16, code: ErrorCode) -> TraceBuilder {
+        let builder = TraceBuilder::new().client(0, "alice");
+        let builder = match bad {
+            Some(bad) => builder.sent_bad(0, 1, bad),
+            None => builder,
+        };
+        let body =
+            Some(serde_json::to_string(&ServerFrame::Error(ErrorFrame::new(code, "refused"))).unwrap());
+        builder.record("client-0", Event::Handshake { client: 0, session: 1, status, body })
+    }
+
+    #[test]
+    fn a_bad_frame_answered_with_bad_message_before_the_next_message_passes() {
+        assert_eq!(
+            messages(
+                after(BadInput::NotJson).received(0, 1, error(ErrorCode::BadMessage)).message(0, 1, 0, "hi")
+            ),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_later_message_answered_without_bad_message_for_the_bad_frame_is_caught() {
+        let found = messages(after(BadInput::UnknownType).message(0, 1, 0, "hi"));
+        assert_eq!(
+            found,
+            [
+                "session c0#1: the gateway answered a later message without a BAD_MESSAGE for the client's bad frame before it"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_message_or_bad_encoding_without_a_bad_frame_is_caught() {
+        let trace = TraceBuilder::new().client(0, "alice").established(0, 1, &context("a1", "alice"));
+        let found = messages(trace.received(0, 1, error(ErrorCode::BadMessage)));
+        assert_eq!(found, ["session c0#1: BAD_MESSAGE without a bad frame from the client before it"]);
+        let found = messages(after(BadInput::Binary).received(0, 1, error(ErrorCode::BadEncoding)));
+        assert!(
+            found.contains(
+                &"session c0#1: BAD_ENCODING without a bad frame from the client before it".to_owned()
+            ),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_frame_that_is_not_utf8_must_end_the_session_with_bad_encoding_and_1007() {
+        let closed = |code| {
+            after(BadInput::NotUtf8).received(0, 1, error(ErrorCode::BadEncoding)).closed_by_server(
+                0,
+                1,
+                Some(code),
+            )
+        };
+        assert_eq!(messages(closed(1007)), Vec::<String>::new());
+        let found = messages(closed(1000));
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains("not UTF-8 the server closed with 1000, not BAD_ENCODING and 1007")),
+            "{found:?}"
+        );
+        let read_on =
+            after(BadInput::NotUtf8).received(0, 1, error(ErrorCode::BadEncoding)).message(0, 1, 0, "hi");
+        assert_eq!(
+            messages(read_on),
+            [
+                "session c0#1: the gateway read on after a text frame that is not UTF-8, which must close the session with 1007"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_upgrade_requests_get_their_status_and_code_and_good_ones_no_4xx() {
+        assert_eq!(
+            messages(handshake(Some(BadInput::NoToken), 401, ErrorCode::AuthFailed)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            messages(handshake(Some(BadInput::WrongVersion), 400, ErrorCode::BadMessage)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            messages(handshake(Some(BadInput::EmptyBearer), 503, ErrorCode::Internal)),
+            Vec::<String>::new()
+        );
+        let found = messages(handshake(Some(BadInput::WrongUpgrade), 401, ErrorCode::AuthFailed));
+        assert_eq!(
+            found,
+            [
+                "session c0#1: a bad upgrade request (WrongUpgrade) got HTTP 401 AUTH_FAILED, not 400 BAD_MESSAGE"
+            ]
+        );
+        let at_the_limit = Some(BadInput::LongToken { bytes: MAX_TOKEN_BYTES });
+        let found = messages(handshake(at_the_limit, 401, ErrorCode::AuthFailed));
+        assert!(found[0].contains("an upgrade request with a token got HTTP 401 AUTH_FAILED"), "{found:?}");
+        let found = messages(handshake(None, 401, ErrorCode::AuthFailed));
+        assert!(found[0].contains("an upgrade request with a token got HTTP 401 AUTH_FAILED"), "{found:?}");
+    }
+}
