@@ -22,8 +22,9 @@
 //!   text frame that is not UTF-8; 401 `AUTH_FAILED` for an upgrade without a usable token, 400
 //!   `BAD_MESSAGE` for one that is not an upgrade. Those answers follow only such input.
 //! - The rate limit is kept ([`rate`]): no stretch of a session has more messages admitted than
-//!   the bucket holds and refills over it, and `RATE_LIMITED` asks for no longer a wait than one
-//!   token takes to refill.
+//!   the bucket holds and refills over it; `RATE_LIMITED` comes only when the bucket may have
+//!   been empty, and asks for a wait no longer than one token takes to refill and no shorter than
+//!   the bucket can have been from its next token.
 
 use crate::protocol::{CloseCode, ErrorFrame, ServerFrame};
 use crate::sim::Violation;
@@ -92,9 +93,6 @@ fn check_session(
                 if let Some(problem) = limits::uncaused(session, all, error, at_ms, limits) {
                     report(at_ms, problem);
                 }
-                if let Some(problem) = rate::wrong_wait(error, limits) {
-                    report(at_ms, problem);
-                }
                 last_error = Some(error);
             }
             Event::Closed { by: Side::Client, .. } => client_closed = true,
@@ -110,6 +108,9 @@ fn check_session(
         }
     }
     if let Some((at_ms, problem)) = rate::over_the_rate(session, limits) {
+        report(at_ms, problem);
+    }
+    for (at_ms, problem) in rate::refusals(session, limits) {
         report(at_ms, problem);
     }
     for (at_ms, problem) in bad_input::misanswered(session) {

@@ -90,7 +90,7 @@ impl Scenario {
         network(&mut rng, kinds, &mut scenario);
         idle_sessions(&mut rng, &mut scenario);
         token_flaws(&mut rng, &mut scenario.clients);
-        scenario.limits = limits(&mut rng);
+        scenario.limits = limits(&mut rng, &scenario.network);
         workloads(&mut rng, &mut scenario);
         bad_inputs(&mut rng, &mut scenario);
         scenario

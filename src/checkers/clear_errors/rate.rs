@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::protocol::{ErrorCode, ErrorFrame};
+use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
 use crate::sim::scenario::GatewayLimits;
 
 use super::super::sessions::Session;
@@ -15,22 +15,64 @@ use super::super::sessions::Session;
 /// `ms` arrived before `ms + 1`.
 const ROUNDING_MS: u64 = 1;
 
+/// What the trace says of a message the session sent.
+#[derive(Clone, Copy)]
+enum Verdict<'t> {
+    /// The agent worked on it; the client first heard of it at `heard`.
+    Admitted { heard: u64 },
+    /// Refused `RATE_LIMITED`, heard at `at`.
+    Refused { at: u64, error: &'t ErrorFrame },
+    /// Anything else, or nothing heard.
+    Other,
+}
+
+/// Each message the session sent, when, and its verdict, in the order sent: the order the
+/// gateway judged them in, as it reads a session's frames in order.
+fn judged<'t>(session: &Session<'t>) -> Vec<(u64, Verdict<'t>)> {
+    /// What the client heard of one message: first when, whether the agent worked on it, and its
+    /// `RATE_LIMITED`, if it got one.
+    struct Heard<'t> {
+        first: u64,
+        worked_on: bool,
+        refused: Option<(u64, &'t ErrorFrame)>,
+    }
+    let mut heard_of: BTreeMap<&str, Heard<'t>> = BTreeMap::new();
+    for (at_ms, frame) in session.frames() {
+        let Some(id) = frame.message_id() else { continue };
+        let heard = heard_of.entry(id).or_insert(Heard { first: at_ms, worked_on: false, refused: None });
+        heard.worked_on |= frame.as_event().is_some();
+        if let ServerFrame::Error(error) = frame
+            && error.code == ErrorCode::RateLimited
+        {
+            heard.refused.get_or_insert((at_ms, error));
+        }
+    }
+    let verdict = |id: &str| match heard_of.get(id) {
+        Some(Heard { first, worked_on: true, .. }) => Verdict::Admitted { heard: *first },
+        Some(Heard { refused: Some((at, error)), .. }) => Verdict::Refused { at: *at, error },
+        _ => Verdict::Other,
+    };
+    session.sent().map(|sent| (sent.at_ms, verdict(sent.message_id))).collect()
+}
+
+/// The bucket's size and refill per second.
+fn bucket(limits: &GatewayLimits) -> (f64, f64) {
+    (f64::from(limits.message_burst.max(1)), f64::from(limits.messages_per_sec))
+}
+
+fn seconds(from: u64, until: u64) -> f64 {
+    until.saturating_sub(from) as f64 / 1000.0
+}
+
 /// More messages admitted in some stretch of `session` than the bucket holds and refills over
 /// it: a gateway that does not keep its rate limit. With when and what, for the first such
 /// stretch.
 pub fn over_the_rate(session: &Session<'_>, limits: &GatewayLimits) -> Option<(u64, String)> {
-    let (burst, per_sec) = (f64::from(limits.message_burst.max(1)), f64::from(limits.messages_per_sec));
-    // Per message id: when the client first heard of it, and whether the agent worked on it.
-    let mut heard_of: BTreeMap<&str, (u64, bool)> = BTreeMap::new();
-    for (at_ms, frame) in session.frames() {
-        let Some(id) = frame.message_id() else { continue };
-        heard_of.entry(id).or_insert((at_ms, false)).1 |= frame.as_event().is_some();
-    }
-    // (sent, first heard of) for every message admitted, in the order sent.
-    let admitted: Vec<(u64, u64)> = session
-        .sent()
-        .filter_map(|sent| match heard_of.get(sent.message_id) {
-            Some(&(heard, true)) => Some((sent.at_ms, heard)),
+    let (burst, per_sec) = bucket(limits);
+    let admitted: Vec<(u64, u64)> = judged(session)
+        .into_iter()
+        .filter_map(|(sent, verdict)| match verdict {
+            Verdict::Admitted { heard } => Some((sent, heard)),
             _ => None,
         })
         .collect();
@@ -41,8 +83,7 @@ pub fn over_the_rate(session: &Session<'_>, limits: &GatewayLimits) -> Option<(u
     for &(from, first_heard) in admitted.iter().rev() {
         heard.insert(heard.partition_point(|&t| t < first_heard), first_heard);
         for (count, &until) in (1..).zip(&heard) {
-            let seconds = (until + ROUNDING_MS).saturating_sub(from) as f64 / 1000.0;
-            let allowed = burst + per_sec * seconds;
+            let allowed = burst + per_sec * seconds(from, until + ROUNDING_MS);
             if f64::from(count) > allowed + 1e-9 {
                 worst = Some((until, count, from, allowed));
             }
@@ -62,20 +103,71 @@ pub fn over_the_rate(session: &Session<'_>, limits: &GatewayLimits) -> Option<(u
     ))
 }
 
-/// A `RATE_LIMITED` whose "retry in N ms" is longer than one token takes to refill.
-pub fn wrong_wait(error: &ErrorFrame, limits: &GatewayLimits) -> Option<String> {
-    if error.code != ErrorCode::RateLimited || limits.messages_per_sec == 0 {
-        return None;
+/// What is wrong with each `RATE_LIMITED` of `session`: a refusal while the bucket surely held a
+/// token, or a "retry in N ms" longer than a token takes to refill or shorter than the bucket
+/// can have been from its next token.
+///
+/// The bucket's tokens when message `r` was judged, at some instant after it was sent and
+/// before its refusal arrived, are bounded both ways by what was admitted before it. At most: the
+/// full bucket, plus what refilled since the session's attempt began (the bucket is made after
+/// that), less every earlier message admitted. At least: for any instant `t`, a full bucket
+/// refilled from `t` on, less what may have been admitted since `t` (earlier messages first heard
+/// of at or after `t`, or never heard of); the bucket's content is the least of these.
+pub fn refusals(session: &Session<'_>, limits: &GatewayLimits) -> Vec<(u64, String)> {
+    let (burst, per_sec) = bucket(limits);
+    let began = session.attempt_ms();
+    let judged = judged(session);
+    let mut found = Vec::new();
+    for (index, &(sent, verdict)) in judged.iter().enumerate() {
+        let Verdict::Refused { at, error } = verdict else { continue };
+        let before: Vec<u64> = judged[..index]
+            .iter()
+            .filter_map(|(_, v)| match v {
+                Verdict::Admitted { heard } => Some(*heard),
+                _ => None,
+            })
+            .collect();
+        // An earlier message nothing was heard of may have been admitted at any time.
+        let unheard = judged[..index].iter().filter(|(_, v)| matches!(v, Verdict::Other)).count() as f64;
+        let most = burst.min(burst + per_sec * seconds(began, at + ROUNDING_MS) - before.len() as f64);
+        let least = [began]
+            .into_iter()
+            .chain(before.iter().copied())
+            .map(|from| {
+                let since = before.iter().filter(|&&heard| heard >= from).count() as f64 + unheard;
+                burst + per_sec * seconds(from, sent) - since
+            })
+            .fold(burst, f64::min);
+        if least >= 1.0 + 1e-6 {
+            found.push((at, format!("RATE_LIMITED while the bucket held at least {least:.2} tokens")));
+        }
+        let Some(wait_ms) = told_wait_ms(error).filter(|_| per_sec > 0.0) else { continue };
+        let refill_ms = 1000.0 / per_sec;
+        let shortest_ms = ((1.0 - most) * refill_ms).floor() - 1.0;
+        if wait_ms > refill_ms.floor() {
+            found.push((
+                at,
+                format!(
+                    "RATE_LIMITED says retry in {wait_ms} ms, but a token refills within {refill_ms:.0} ms"
+                ),
+            ));
+        } else if most < 1.0 && wait_ms < shortest_ms {
+            found.push((
+                at,
+                format!(
+                    "RATE_LIMITED says retry in {wait_ms} ms, but the bucket held at most {most:.2} tokens, \
+                     {shortest_ms} ms or more from the next"
+                ),
+            ));
+        }
     }
+    found
+}
+
+/// The N of an error's "retry in N ms".
+fn told_wait_ms(error: &ErrorFrame) -> Option<f64> {
     let (_, after) = error.message.split_once("retry in ")?;
-    let wait_ms: u64 = after.strip_suffix(" ms")?.parse().ok()?;
-    let refill_ms = 1000 / u64::from(limits.messages_per_sec);
-    (wait_ms > refill_ms).then(|| {
-        format!(
-            "RATE_LIMITED says retry in {wait_ms} ms, but at {} per second a token refills within {refill_ms} ms",
-            limits.messages_per_sec
-        )
-    })
+    after.strip_suffix(" ms")?.parse().ok()
 }
 
 #[cfg(test)]
@@ -116,21 +208,47 @@ mod tests {
         assert_eq!(check(&trace.build()), []);
     }
 
+    /// Alice's two messages admitted at once under a burst of 2 and 4 a second, then a third
+    /// sent at `third_ms` refused at once, saying "retry in `wait_ms` ms".
+    fn refused_third(third_ms: u64, wait_ms: u64) -> Vec<String> {
+        let text = format!("too many messages; retry in {wait_ms} ms");
+        let frame = ErrorFrame::new(ErrorCode::RateLimited, text).about(Some(message_id(0, 2)));
+        let builder = alice(4).message(0, 1, 0, "a").message(0, 1, 1, "b").at(third_ms).sent(0, 1, 2, "c");
+        check(&builder.received(0, 1, ServerFrame::Error(frame)).build())
+            .into_iter()
+            .map(|v| v.message)
+            .collect()
+    }
+
     #[test]
     fn a_refusal_asking_for_a_longer_wait_than_a_token_takes_is_caught() {
-        let refusal = |wait_ms: u64| {
-            let text = format!("too many messages; retry in {wait_ms} ms");
-            let frame = ErrorFrame::new(ErrorCode::RateLimited, text).about(Some(message_id(0, 2)));
-            let builder = alice(4).message(0, 1, 0, "a").message(0, 1, 1, "b").sent(0, 1, 2, "c");
-            check(&builder.received(0, 1, ServerFrame::Error(frame)).build())
-        };
-        assert_eq!(refusal(250), []);
-        let found = refusal(251);
-        assert!(
-            found[0]
-                .message
-                .contains("says retry in 251 ms, but at 4 per second a token refills within 250 ms"),
-            "{found:?}"
+        assert_eq!(refused_third(21, 240), Vec::<String>::new());
+        let found = refused_third(21, 251);
+        assert_eq!(
+            found,
+            ["session c0#1: RATE_LIMITED says retry in 251 ms, but a token refills within 250 ms"]
         );
+    }
+
+    #[test]
+    fn a_refusal_asking_for_a_shorter_wait_than_the_bucket_can_be_from_its_next_token_is_caught() {
+        // Refused some 18 ms after the attempt began, after two admitted: at most 4 * 0.018 tokens.
+        let found = refused_third(21, 0);
+        assert_eq!(
+            found,
+            [
+                "session c0#1: RATE_LIMITED says retry in 0 ms, but the bucket held at most 0.07 tokens, 230 ms or more from the next"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refusal_while_the_bucket_surely_held_a_token_is_caught() {
+        // Two admitted by 20 ms; the third, sent at 600 ms, found the bucket refilled to its 2.
+        let found = refused_third(600, 100);
+        assert_eq!(found, ["session c0#1: RATE_LIMITED while the bucket held at least 2.00 tokens"]);
+        let found = refused_third(300, 100);
+        assert_eq!(found, ["session c0#1: RATE_LIMITED while the bucket held at least 1.16 tokens"]);
+        assert_eq!(refused_third(200, 100), Vec::<String>::new(), "by 200 ms at most 0.8 tokens may be back");
     }
 }

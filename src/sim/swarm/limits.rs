@@ -4,7 +4,7 @@
 use rand::Rng as _;
 
 use crate::clock::Rng;
-use crate::sim::scenario::{GatewayLimits, Scenario};
+use crate::sim::scenario::{GatewayLimits, Network, Scenario};
 
 /// Drawn after the limits, which they push on: of the clients, one in five sends bursts of 2 to 6
 /// messages, and has at least one burst's worth; one in eight sends messages of about the
@@ -40,7 +40,13 @@ pub(super) fn workloads(rng: &mut Rng, scenario: &mut Scenario) {
 /// that the ordinary workload meets it: a session limit of 1 to 3 with two clients of one user, a
 /// burst of 1 to 3 and a rate of 1 or 2 per second with messages tens of ms apart, frames of a few
 /// hundred bytes, a connect deadline of 1 to 5 s.
-pub(super) fn limits(rng: &mut Rng) -> GatewayLimits {
+///
+/// The retry policy is then fitted to `network`: a call to auth or idgen takes four one-way trips
+/// (the TCP handshake, the request, the answer), so a per-try timeout under four of the slowest
+/// link's trips, or a connect deadline under eight, could never see a healthy dependency answer,
+/// and every connect would end in a 1013 no checker could tell from a gateway giving up early
+/// (seed 1514 drew a deadline of 1158 ms over links of up to 179 ms).
+pub(super) fn limits(rng: &mut Rng, network: &Network) -> GatewayLimits {
     let defaults = GatewayLimits::default();
     let mut pick = |default, low, high| if rng.random() { default } else { rng.random_range(low..=high) };
     let sessions_per_user = pick(defaults.sessions_per_user as u64, 1, 3) as usize;
@@ -50,7 +56,10 @@ pub(super) fn limits(rng: &mut Rng) -> GatewayLimits {
     let max_queued_messages = pick(defaults.max_queued_messages as u64, 1, 2) as usize;
     let max_frame_bytes = pick(defaults.max_frame_bytes as u64, 150, 600) as usize;
     let connect_deadline_ms = pick(defaults.connect_deadline_ms, 1000, 5000);
-    let per_try_timeout_ms = pick(defaults.per_try_timeout_ms, 200, connect_deadline_ms);
+    let slowest = network.links.iter().map(|link| link.latency_ms.1).fold(network.latency_ms.1, u64::max);
+    let connect_deadline_ms = connect_deadline_ms.max(8 * slowest + 100);
+    let per_try_timeout_ms =
+        pick(defaults.per_try_timeout_ms, 200, connect_deadline_ms).max(4 * slowest + 50);
     let first_backoff = pick(defaults.backoff_ms.0, 10, 500);
     let backoff_ms = (first_backoff, pick(defaults.backoff_ms.1, first_backoff, 2000).max(first_backoff));
     GatewayLimits {
