@@ -14,18 +14,23 @@
 //!    earliest start to the 1013's arrival: down (crashed, not yet started or restarted), warming
 //!    up, partitioned or held away from the gateway, or on a link that may be slower than
 //!    [`HEALTHY_LATENCY_MS`] one way. A call to a healthy dependency is a TCP connect and one
-//!    exchange, four one-way trips, at most 800 ms: inside the gateway's 1 s per-try timeout.
+//!    exchange, four one-way trips: inside the per-try timeout, which drawn scenarios fit to the
+//!    slowest link.
 //!    idgen is asked only once auth has answered, within the same deadline, so an
 //!    `IDGEN_UNAVAILABLE` is judged only when auth was reachable throughout too: an auth that
 //!    answered late may have left idgen too little of the deadline.
+//! 3. **after as many calls as its message says, and the retry policy allows.** The message counts
+//!    the calls made: at least one, and no more than fit in the deadline when each retry is
+//!    preceded by a sleep of at least half its backoff, which starts at the first backoff and
+//!    doubles up to the cap.
 //!
-//! Both rules lean towards silence: every bound is taken at the end that excuses the gateway, with
+//! All three lean towards silence: every bound is taken at the end that excuses the gateway, with
 //! a millisecond more for the trace's rounding down to whole milliseconds, and a trace without a
 //! conditions record, or a session without its `handshake 101`, is not judged.
 
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::sim::Violation;
-use crate::sim::scenario::{AUTH, GATEWAY, IDGEN};
+use crate::sim::scenario::{AUTH, GATEWAY, GatewayLimits, IDGEN};
 use crate::sim::trace::{Event, Trace};
 
 use super::conditions::Conditions;
@@ -51,11 +56,11 @@ struct Judge<'t> {
 
 impl Judge<'_> {
     fn session(&self, session: &Session<'_>) -> Option<Violation> {
-        let (refused_ms, code) = session.frames().find_map(|(at_ms, frame)| match frame {
+        let (refused_ms, code, attempts) = session.frames().find_map(|(at_ms, frame)| match frame {
             ServerFrame::Error(error)
                 if matches!(error.code, ErrorCode::AuthUnavailable | ErrorCode::IdgenUnavailable) =>
             {
-                Some((at_ms, error.code))
+                Some((at_ms, error.code, told_attempts(&error.message)))
             }
             _ => None,
         })?;
@@ -76,6 +81,15 @@ impl Judge<'_> {
             );
             return Some(session.violation(NAME, refused_ms, problem));
         }
+        if let Some(attempts) = attempts
+            && let Some(problem) = self.impossible_attempts(attempts)
+        {
+            return Some(session.violation(
+                NAME,
+                refused_ms,
+                format!("got {code_name} at {refused_ms} ms {problem}"),
+            ));
+        }
         let asked: &[&str] = if code == ErrorCode::AuthUnavailable { &[AUTH] } else { &[AUTH, IDGEN] };
         if asked.iter().all(|dependency| self.reachable(dependency, began_ms, refused_ms)) {
             let problem = format!(
@@ -86,6 +100,23 @@ impl Judge<'_> {
             return Some(session.violation(NAME, refused_ms, problem));
         }
         None
+    }
+
+    /// What is impossible about `attempts` calls before a 1013 under the run's retry policy.
+    fn impossible_attempts(&self, attempts: u64) -> Option<String> {
+        let most = most_attempts(&self.conditions.limits, self.deadline_ms);
+        match attempts {
+            0 => Some("after 0 calls, by its message: a 1013 needs at least one call".to_owned()),
+            n if n > most => {
+                let (first, cap) = self.conditions.limits.backoff_ms;
+                Some(format!(
+                    "after {n} calls, by its message, but a backoff from {first} ms doubling to {cap} ms fits at \
+                     most {most} in the {} ms deadline",
+                    self.deadline_ms
+                ))
+            }
+            _ => None,
+        }
     }
 
     /// The earliest the gateway can have started its connect deadline's clock.
@@ -106,6 +137,29 @@ impl Judge<'_> {
     }
 }
 
+/// The N of a 1013 message's "(N attempts".
+fn told_attempts(message: &str) -> Option<u64> {
+    let (before, _) = message.split_once(" attempts")?;
+    before.rsplit_once('(')?.1.parse().ok()
+}
+
+/// The most calls the retry policy of `limits` fits in `deadline_ms`: each call after the first
+/// follows a sleep of at least half its backoff, and every sleep ends before the deadline.
+fn most_attempts(limits: &GatewayLimits, deadline_ms: u64) -> u64 {
+    let (first, cap) = limits.backoff_ms;
+    if first == 0 || cap == 0 {
+        return u64::MAX;
+    }
+    // In half milliseconds, so that half a backoff is exact.
+    let (mut backoff, mut slept, mut attempts) = (first, 0, 1);
+    while slept + backoff < 2 * deadline_ms {
+        slept += backoff;
+        attempts += 1;
+        backoff = (backoff * 2).min(cap);
+    }
+    attempts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,7 +170,12 @@ mod tests {
     /// Client 0's first session: its attempt at 200 ms, its handshake at `handshake_ms`, then
     /// `code` at `refused_ms`.
     fn refused(builder: TraceBuilder, handshake_ms: u64, refused_ms: u64, code: ErrorCode) -> Trace {
-        let (client, session) = (0, 1);
+        refused_saying(builder, handshake_ms, refused_ms, ErrorFrame::new(code, "unavailable"))
+    }
+
+    /// The same, with the error frame `error`.
+    fn refused_saying(builder: TraceBuilder, handshake_ms: u64, refused_ms: u64, error: ErrorFrame) -> Trace {
+        let (client, session, code) = (0, 1, error.code);
         let close = code.close_code().map(CloseCode::as_u16);
         builder
             .client(client, "alice")
@@ -125,7 +184,7 @@ mod tests {
             .at(handshake_ms)
             .record("client-0", Event::Handshake { client, session, status: 101, body: None })
             .at(refused_ms)
-            .received(client, session, ServerFrame::Error(ErrorFrame::new(code, "unavailable")))
+            .received(client, session, ServerFrame::Error(error))
             .closed_by_server(client, session, close)
             .build()
     }
@@ -147,6 +206,35 @@ mod tests {
             found[0].message,
             "session c0#1: got AUTH_UNAVAILABLE at 1300 ms, 1099 ms after its handshake at 201 ms: the connect \
              began no sooner than 200 ms, so the gateway gave up before its 5000 ms connect deadline"
+        );
+    }
+
+    #[test]
+    fn a_1013_must_count_at_least_one_call_and_no_more_than_the_backoff_fits_in_the_deadline() {
+        let after = |attempts: u64| {
+            let text =
+                format!("auth unavailable: no answer within 5s ({attempts} attempts, last: connect refused)");
+            messages(&refused_saying(
+                auth_crashed(),
+                201,
+                5300,
+                ErrorFrame::new(ErrorCode::AuthUnavailable, text),
+            ))
+        };
+        // The default policy: 100 ms doubling to 1 s, at least half of each slept, in 5 s.
+        assert_eq!(after(13), Vec::<String>::new());
+        assert_eq!(
+            after(14),
+            [
+                "session c0#1: got AUTH_UNAVAILABLE at 5300 ms after 14 calls, by its message, but a backoff from 100 ms \
+              doubling to 1000 ms fits at most 13 in the 5000 ms deadline"
+            ]
+        );
+        assert_eq!(
+            after(0),
+            [
+                "session c0#1: got AUTH_UNAVAILABLE at 5300 ms after 0 calls, by its message: a 1013 needs at least one call"
+            ]
         );
     }
 
