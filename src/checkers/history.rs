@@ -98,6 +98,14 @@ impl<'t> History<'t> {
         lifetimes.iter().any(|span| span.from + warmup_ms <= from && span.to.is_none_or(|end| end > to))
     }
 
+    /// Whether `service` may have been running, warmed up, at some moment of `from..=to`: the
+    /// trace's milliseconds are rounded down, so a start at `s` may have been just before
+    /// `s + 1`, and a crash at `c` just before `c + 1`.
+    pub fn may_have_served_during(&self, service: &str, warmup_ms: u64, from: u64, to: u64) -> bool {
+        let lifetimes = self.lifetimes.get(service).map_or(&[][..], Vec::as_slice);
+        lifetimes.iter().any(|span| span.from + warmup_ms <= to && span.to.is_none_or(|end| end >= from))
+    }
+
     /// Whether the link between `a` and `b` was partitioned or held at some moment of `from..=to`.
     pub fn link_faulted_during(&self, a: &str, b: &str, from: u64, to: u64) -> bool {
         let faults = self.link_faults.get(&link(a, b)).map_or(&[][..], Vec::as_slice);

@@ -24,7 +24,11 @@
 //!    preceded by a sleep of at least half its backoff, which starts at the first backoff and
 //!    doubles up to the cap.
 //!
-//! All three lean towards silence: every bound is taken at the end that excuses the gateway, with
+//! And the other way round, no session is established while a dependency cannot have answered:
+//! down or warming up from the earliest its connect began until its `connection_established`
+//! arrived.
+//!
+//! All of these lean towards silence: every bound is taken at the end that excuses the gateway, with
 //! a millisecond more for the trace's rounding down to whole milliseconds, and a trace without a
 //! conditions record, or a session without its `handshake 101`, is not judged.
 
@@ -45,7 +49,11 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
     let Some(deadline_ms) = conditions.connect_deadline_ms else { return Vec::new() };
     let history = History::of(trace);
     let judge = Judge { conditions, history, deadline_ms };
-    sessions(trace).iter().filter_map(|session| judge.session(session)).collect()
+    sessions(trace)
+        .iter()
+        .flat_map(|session| [judge.established_without(session), judge.session(session)])
+        .flatten()
+        .collect()
 }
 
 struct Judge<'t> {
@@ -55,6 +63,26 @@ struct Judge<'t> {
 }
 
 impl Judge<'_> {
+    /// A session established while auth or idgen cannot have answered: down or warming up from
+    /// the earliest its connect began until `connection_established` arrived.
+    fn established_without(&self, session: &Session<'_>) -> Option<Violation> {
+        let (established_ms, _) = session.established()?;
+        let handshake_ms = session.records.iter().find_map(|record| match record.event {
+            Event::Handshake { status: 101, .. } => Some(record.at_ms),
+            _ => None,
+        })?;
+        let began_ms = self.earliest_start(session, handshake_ms);
+        let absent = [AUTH, IDGEN].into_iter().find(|dependency| {
+            let warmup = self.conditions.warmup(dependency);
+            !self.history.may_have_served_during(dependency, warmup, began_ms, established_ms)
+        })?;
+        let problem = format!(
+            "was established at {established_ms} ms, but {absent} was down or warming up from {began_ms} ms (the \
+             earliest the connect could have begun) until then: the gateway cannot have had its answer"
+        );
+        Some(session.violation(NAME, established_ms, problem))
+    }
+
     fn session(&self, session: &Session<'_>) -> Option<Violation> {
         let (refused_ms, code, attempts) = session.frames().find_map(|(at_ms, frame)| match frame {
             ServerFrame::Error(error)
@@ -236,6 +264,28 @@ mod tests {
                 "session c0#1: got AUTH_UNAVAILABLE at 5300 ms after 0 calls, by its message: a 1013 needs at least one call"
             ]
         );
+    }
+
+    #[test]
+    fn a_session_established_while_auth_was_down_throughout_its_connect_is_caught() {
+        let established = |builder: TraceBuilder| {
+            builder
+                .client(0, "alice")
+                .at(200)
+                .record("client-0", Event::ConnectAttempt { client: 0, session: 1 })
+                .record("client-0", Event::Handshake { client: 0, session: 1, status: 101, body: None })
+                .established(0, 1, &crate::checkers::testing::context("a1", "alice"))
+                .build()
+        };
+        let found = messages(&established(auth_crashed()));
+        assert_eq!(
+            found,
+            [
+                "session c0#1: was established at 204 ms, but auth was down or warming up from 200 ms (the earliest \
+              the connect could have begun) until then: the gateway cannot have had its answer"
+            ]
+        );
+        assert_eq!(messages(&established(TraceBuilder::new())), Vec::<String>::new());
     }
 
     #[test]
