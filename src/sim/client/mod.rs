@@ -25,30 +25,14 @@ use crate::net::Net;
 use crate::protocol::{ClientFrame, ClientMessage, CloseCode, ServerFrame};
 
 mod bad_input;
+mod content;
+
+pub use content::message_id;
 
 /// Where the gateway listens in every simulation.
 pub const GATEWAY_PORT: u16 = 8080;
 /// Tungstenite's default buffers are 128 KiB; frames here are far smaller.
 const WS_BUFFER_BYTES: usize = 4 * 1024;
-const WORDS: [&str; 12] = [
-    "hello",
-    "agent",
-    "please",
-    "count",
-    "these",
-    "words",
-    "résumé",
-    "naïve",
-    "deterministic",
-    "turmoil",
-    "gateway",
-    "ok",
-];
-
-/// The id of a client's `index`th message (from 0, counted across its sessions).
-pub fn message_id(client: usize, index: u32) -> String {
-    format!("c{client}-m{index}")
-}
 
 /// A client on any network: the simulator's, or turmoil 0.7's in the bench's baseline.
 pub(crate) struct Client<N> {
@@ -151,8 +135,10 @@ impl<N: Net> Client<N> {
             let count = self.spec.burst.min(self.spec.messages - progress.sent);
             let mut burst = Vec::new();
             for _ in 0..count {
-                let message =
-                    ClientMessage { id: message_id(self.index, progress.sent), content: self.content() };
+                let message = ClientMessage {
+                    id: message_id(self.index, progress.sent),
+                    content: content::draw(&mut self.rng, &self.spec),
+                };
                 self.record(Event::Sent {
                     client: self.index,
                     session,
@@ -403,25 +389,6 @@ impl<N: Net> Client<N> {
             while let Incoming::Frame(_) = self.receive(ws, session, deadline, Waiting::Close).await {}
         }
         Next::Reconnect
-    }
-
-    /// A few words drawn from the client's RNG, or as many as fill the length its spec draws.
-    fn content(&mut self) -> String {
-        if let Some((low, high)) = self.spec.content_bytes {
-            let length = usize::try_from(self.rng.random_range(low..=high)).expect("a frame's length");
-            let mut text = String::with_capacity(length + 16);
-            while text.len() < length {
-                text.push_str(WORDS[self.rng.random_range(0..WORDS.len())]);
-                text.push(' ');
-            }
-            // Cut at a character boundary: the words have two-byte letters.
-            let end = (0..=length).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-            text.truncate(end);
-            return text;
-        }
-        let count = self.rng.random_range(1..=6);
-        let words: Vec<_> = (0..count).map(|_| WORDS[self.rng.random_range(0..WORDS.len())]).collect();
-        words.join(" ")
     }
 
     fn record(&self, event: Event) {
