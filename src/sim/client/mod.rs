@@ -276,6 +276,9 @@ impl<N: Net> Client<N> {
     /// Stays connected for the linger time, reading and answering pings, sending nothing. A
     /// session that ends meanwhile is not reopened: the client has nothing left to send.
     async fn linger(&mut self, ws: &mut Ws<N>, session: u32) -> Option<Next> {
+        if self.spec.linger_silent {
+            return self.linger_silently(ws, session).await;
+        }
         let until = Instant::now() + ms(self.spec.linger_ms);
         // The outer timeout ends the linger without a `TimedOut` record: running out is the plan.
         // The inner deadline is never reached first.
@@ -289,6 +292,24 @@ impl<N: Net> Client<N> {
                     return Some(Next::Stop);
                 }
                 Ok(Incoming::Lost | Incoming::TimedOut) => return Some(Next::Stop),
+            }
+        }
+    }
+
+    /// Stays connected for the linger time reading nothing, so answering no ping, then reads what
+    /// came meanwhile, for the close timeout.
+    async fn linger_silently(&mut self, ws: &mut Ws<N>, session: u32) -> Option<Next> {
+        sleep(ms(self.spec.linger_ms)).await;
+        let deadline = Instant::now() + ms(self.policy.close_timeout_ms);
+        loop {
+            match self.receive(ws, session, deadline, Waiting::Reply).await {
+                Incoming::Frame(_) => {}
+                Incoming::Closed(code) => {
+                    self.after_server_close(ws, code).await;
+                    return Some(Next::Stop);
+                }
+                Incoming::Lost => return Some(Next::Stop),
+                Incoming::TimedOut => return None,
             }
         }
     }

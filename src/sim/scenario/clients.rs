@@ -33,6 +33,9 @@ pub struct ClientSpec {
     /// gateway's pings) but sending nothing, before it closes. Longer than the idle timeout, it
     /// shows whether the gateway counts pongs as signs of life. Default 0.
     pub linger_ms: u64,
+    /// Lingers without reading, so answering no ping, then reads what came meanwhile: longer than
+    /// the idle timeout, the gateway must close it `IDLE_TIMEOUT`. Default false.
+    pub linger_silent: bool,
     /// Presents the token as the subprotocol `jwt.<token>`, which the gateway must echo, rather
     /// than as `Authorization: Bearer <token>`. Default false.
     pub subprotocol: bool,
@@ -158,6 +161,7 @@ impl Default for ClientSpec {
             burst: 1,
             content_bytes: None,
             linger_ms: 0,
+            linger_silent: false,
             subprotocol: false,
             bad_input: None,
         }

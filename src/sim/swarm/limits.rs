@@ -9,8 +9,8 @@ use crate::sim::scenario::{GatewayLimits, Network, Scenario};
 /// Drawn after the limits, which they push on: of the clients, one in five sends bursts of 2 to 6
 /// messages, and has at least one burst's worth; one in eight sends messages of about the
 /// gateway's frame limit, some under and some over it (a user message's frame is its content
-/// and some 50 bytes more); one in eight stays connected and reading, after its last reply, for
-/// 1.2 to 2 idle timeouts. And one in fifty floods: 1000 to 1500 messages in one burst, reading
+/// and some 50 bytes more); one in eight stays connected after its last reply, for 1.2 to 2 idle
+/// timeouts, half of them reading (answering pings) and half not reading at all. And one in fifty floods: 1000 to 1500 messages in one burst, reading
 /// nothing until it has sent them all. Most are refused `RATE_LIMITED`, and those refusals, some
 /// 200 bytes each, pile up past what the simulated TCP buffers hold (64 KiB each way): the gateway
 /// can no longer write, and a slow consumer it must close.
@@ -27,6 +27,7 @@ pub(super) fn workloads(rng: &mut Rng, scenario: &mut Scenario) {
         }
         if rng.random_bool(0.125) {
             client.linger_ms = rng.random_range(idle_timeout_ms * 6 / 5..=idle_timeout_ms * 2);
+            client.linger_silent = rng.random_bool(0.5);
         }
         if rng.random_bool(0.02) {
             client.burst = rng.random_range(1000..=1500);
