@@ -10,7 +10,8 @@
 use std::num::NonZero;
 use std::thread;
 
-use gatesim::checkers::{Options, verify};
+use gatesim::checkers::{Options, Report, verify};
+use gatesim::fuzz::coverage;
 use gatesim::services::gateway::Mode;
 use gatesim::sim::scenario::client_host;
 use gatesim::sim::sweep::across_threads;
@@ -32,21 +33,50 @@ fn drawn_scenarios_run_clean_in_fixed_mode() {
     let count = env_number("GATESIM_SEEDS").unwrap_or(DEFAULT_SEEDS);
     let seeds: Vec<u64> = (first..first + count).collect();
     let jobs = thread::available_parallelism().map_or(1, NonZero::get);
-    let failures: Vec<String> =
-        across_threads(&seeds, jobs, || true, failure).into_iter().filter_map(|(_, f)| f).collect();
-    assert!(failures.is_empty(), "{} of {count} seeds failed:\n{}", failures.len(), failures.join("\n"));
+    let runs = across_threads(&seeds, jobs, || true, run);
+    let failures: Vec<&String> = runs.iter().filter_map(|(_, (failure, _))| failure.as_ref()).collect();
+    let listed: Vec<&str> = failures.iter().map(|f| f.as_str()).collect();
+    assert!(failures.is_empty(), "{} of {count} seeds failed:\n{}", failures.len(), listed.join("\n"));
+    // Over the default campaign's seeds, every limit and every bad input's answer is a
+    // "sometimes" path that at least one run in a hundred reaches.
+    if first == 0 && count >= DEFAULT_SEEDS {
+        for entry in SOMETIMES {
+            let reached = runs.iter().filter(|(_, (_, reached))| reached.iter().any(|r| r == entry)).count();
+            assert!(reached as u64 >= count / 100, "{entry} reached in {reached} of {count} runs, under 1%");
+        }
+    }
 }
 
-fn failure(seed: u64) -> Option<String> {
+/// The coverage entries (`gatesim::fuzz::coverage`) of the gateway's limits and of its answers to
+/// bad input.
+const SOMETIMES: [&str; 9] = [
+    "error_TOO_MANY_SESSIONS",
+    "error_RATE_LIMITED",
+    "error_MESSAGE_TOO_BIG",
+    "error_SLOW_CONSUMER",
+    "error_IDLE_TIMEOUT",
+    "error_BAD_MESSAGE",
+    "error_BAD_ENCODING",
+    "worker_queue_full",
+    "idle_outlived_on_pongs",
+];
+
+/// A seed's run: what is wrong with it, if anything, and the coverage entries it reached.
+fn run(seed: u64) -> (Option<String>, Vec<String>) {
     let scenario = Scenario { mode: Mode::Fixed, ..Scenario::from_seed(seed) };
     let options = if seed < RERUN_SEEDS { Options::ALL } else { Options::TRACE_ONLY };
     let report = verify(&scenario, options);
+    let reached = coverage::reached(&report.outcome.trace);
+    (failure(seed, &scenario, &report), reached)
+}
+
+fn failure(seed: u64, scenario: &Scenario, report: &Report) -> Option<String> {
     let replay = format!("reproduce: cargo run --release -- replay {seed}");
     if !report.passed() {
         let listed: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
         return Some(format!("seed {seed}: {}\n  {replay}", listed.join("\n  ")));
     }
-    unfinished(&scenario, &report.outcome).map(|problem| format!("seed {seed}: {problem}\n  {replay}"))
+    unfinished(scenario, &report.outcome).map(|problem| format!("seed {seed}: {problem}\n  {replay}"))
 }
 
 /// What is wrong with which clients finished: one on a live host that did not, or one on a
