@@ -67,10 +67,7 @@ impl Judge<'_> {
     /// the earliest its connect began until `connection_established` arrived.
     fn established_without(&self, session: &Session<'_>) -> Option<Violation> {
         let (established_ms, _) = session.established()?;
-        let handshake_ms = session.records.iter().find_map(|record| match record.event {
-            Event::Handshake { status: 101, .. } => Some(record.at_ms),
-            _ => None,
-        })?;
+        let handshake_ms = upgraded_ms(session)?;
         let began_ms = self.earliest_start(session, handshake_ms);
         let absent = [AUTH, IDGEN].into_iter().find(|dependency| {
             let warmup = self.conditions.warmup(dependency);
@@ -92,10 +89,7 @@ impl Judge<'_> {
             }
             _ => None,
         })?;
-        let handshake_ms = session.records.iter().find_map(|record| match record.event {
-            Event::Handshake { status: 101, .. } => Some(record.at_ms),
-            _ => None,
-        })?;
+        let handshake_ms = upgraded_ms(session)?;
         let began_ms = self.earliest_start(session, handshake_ms);
         let code_name = code.as_str();
         // The 1013 arrived, so left the gateway, before `refused_ms + 1`; a gateway that waited
@@ -163,6 +157,14 @@ impl Judge<'_> {
             && self.history.served_throughout(dependency, self.conditions.warmup(dependency), from, to)
             && !self.history.link_faulted_during(GATEWAY, dependency, from, to)
     }
+}
+
+/// When the session's `handshake 101` arrived.
+fn upgraded_ms(session: &Session<'_>) -> Option<u64> {
+    session.records.iter().find_map(|record| match record.event {
+        Event::Handshake { status: 101, .. } => Some(record.at_ms),
+        _ => None,
+    })
 }
 
 /// The N of a 1013 message's "(N attempts".

@@ -18,9 +18,12 @@ pub fn check(
     options: Options,
     mut run: impl FnMut(&Scenario) -> Trace,
 ) -> (Vec<Violation>, usize) {
-    let again = |run: &mut dyn FnMut(&Scenario) -> Trace| determinism::compare(first, &run(scenario));
     if !options.environments {
-        return if options.determinism { (again(&mut run), 1) } else { (Vec::new(), 0) };
+        return if options.determinism {
+            (determinism::compare(first, &run(scenario)), 1)
+        } else {
+            (Vec::new(), 0)
+        };
     }
     let environment = environment::rerun_environment(scenario);
     let elsewhere = run(&Scenario { environment: environment.clone(), ..scenario.clone() });
@@ -30,7 +33,7 @@ pub fn check(
     if !options.determinism {
         return (vec![parted], 1);
     }
-    let found = again(&mut run);
+    let found = determinism::compare(first, &run(scenario));
     (if found.is_empty() { vec![parted] } else { found }, 2)
 }
 
