@@ -47,7 +47,13 @@ impl Net for SimNet {
     type Stream = SimStream;
     type Listener = SimListener;
 
-    async fn bind(&self, addr: SocketAddr) -> io::Result<SimListener> {
+    async fn bind(&self, mut addr: SocketAddr) -> io::Result<SimListener> {
+        // turmoil-net binds every accepted connection at the host's own address and, for each SYN,
+        // looks for the listener among those before it tries the wildcard (README, turmoil-net
+        // gap 4): a listener on the host's own address is found first, however many are open.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(self.host.ip());
+        }
         let inner = TcpListener::bind(addr).await?;
         Ok(SimListener { inner, net: self.clone() })
     }

@@ -67,10 +67,16 @@ pub struct NetworkConfig {
 #[derive(Clone)]
 pub struct HostHandle {
     index: HostIndex,
+    ip: IpAddr,
     tasks: Arc<Tasks>,
 }
 
 impl HostHandle {
+    /// The host's address on the simulated network.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+
     pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -278,7 +284,7 @@ impl World {
         host.lifetimes += 1;
         host.up = true;
         self.wire.host_up(index);
-        let handle = HostHandle { index, tasks: Arc::clone(&self.tasks) };
+        let handle = HostHandle { index, ip: host.ip, tasks: Arc::clone(&self.tasks) };
         let software = host.software.as_mut().expect("a host boots only with software");
         let run = software(handle.clone(), host.lifetimes);
         let tasks = Arc::clone(&self.tasks);

@@ -276,3 +276,21 @@ fn a_host_bounced_with_a_connection_open_listens_again_at_once() {
     });
     assert_eq!(notes, ["lifetime 1", "lifetime 2"]);
 }
+
+#[test]
+fn a_listener_on_every_address_listens_on_its_hosts_own() {
+    let mut engine = engine(&["server"], (0, 0), 1);
+    let bound = Arc::new(Mutex::new(None));
+    let record = Arc::clone(&bound);
+    install(&mut engine, "server", move |net, _| {
+        let record = Arc::clone(&record);
+        async move {
+            let listener = net.bind(([0, 0, 0, 0], PORT).into()).await.expect("binds");
+            let own = turmoil_net::lookup_host("server").expect("the host has an address");
+            *record.lock().unwrap() = Some((listener.local_addr().expect("bound"), own));
+        }
+    });
+    run_until_finished(&mut engine, "server").expect("the server binds and ends");
+    let (local, own) = bound.lock().unwrap().expect("the server recorded its listener");
+    assert_eq!(local, (own, PORT).into());
+}
