@@ -112,7 +112,10 @@ pub fn over_the_rate(session: &Session<'_>, limits: &GatewayLimits) -> Option<(u
 /// full bucket, plus what refilled since the session's attempt began (the bucket is made after
 /// that), less every earlier message admitted. At least: for any instant `t`, a full bucket
 /// refilled from `t` on, less what may have been admitted since `t` (earlier messages first heard
-/// of at or after `t`, or never heard of); the bucket's content is the least of these.
+/// of at or after `t`, or never heard of); the bucket's content is the least of these. The
+/// instants that can give the least are the latest each earlier message may have been admitted
+/// at: when it was first heard of, or, for one never heard of, as late as the refused message's
+/// sending.
 pub fn refusals(session: &Session<'_>, limits: &GatewayLimits) -> Vec<(u64, String)> {
     let (burst, per_sec) = bucket(limits);
     let began = session.attempt_ms();
@@ -130,7 +133,7 @@ pub fn refusals(session: &Session<'_>, limits: &GatewayLimits) -> Vec<(u64, Stri
         // An earlier message nothing was heard of may have been admitted at any time.
         let unheard = judged[..index].iter().filter(|(_, v)| matches!(v, Verdict::Other)).count() as f64;
         let most = burst.min(burst + per_sec * seconds(began, at + ROUNDING_MS) - before.len() as f64);
-        let least = [began]
+        let least = [began, sent]
             .into_iter()
             .chain(before.iter().copied())
             .map(|from| {
@@ -250,5 +253,16 @@ mod tests {
         let found = refused_third(300, 100);
         assert_eq!(found, ["session c0#1: RATE_LIMITED while the bucket held at least 1.16 tokens"]);
         assert_eq!(refused_third(200, 100), Vec::<String>::new(), "by 200 ms at most 0.8 tokens may be back");
+    }
+
+    #[test]
+    fn a_refusal_after_messages_the_session_ended_before_answering_passes() {
+        // As in seed 38: long after the session began, three messages at once; the first two took
+        // the bucket's two tokens, the third was refused, and the session ended before any answer.
+        let refused = ErrorFrame::new(ErrorCode::RateLimited, "too many messages; retry in 100 ms")
+            .about(Some(message_id(0, 2)));
+        let burst = alice(10).at(2_000).sent(0, 1, 0, "a").sent(0, 1, 1, "b").sent(0, 1, 2, "c");
+        let trace = burst.received(0, 1, ServerFrame::Error(refused)).closed_by_client(0, 1);
+        assert_eq!(check(&trace.build()), []);
     }
 }
