@@ -13,8 +13,11 @@
 //! its `IDLE_TIMEOUT` between the link's greatest and least latency before the client got it. A
 //! frame the client wrote at `s` arrived by `s + 1 + max`; it counts only if that is surely before
 //! the gateway wrote the `IDLE_TIMEOUT`, and then as heard at the earliest it can have arrived,
-//! `s + min`. A session is reported when even so the gateway closed it less than the idle timeout
-//! after hearing from its client.
+//! `s + min`. That bound holds only for bytes the client could send at once: what it wrote since
+//! the earliest of its bytes that may still be unacknowledged (two greatest latencies earlier)
+//! must fit in the gateway's receive window, or the rest waits a round trip or more for the
+//! window to reopen; a frame that may have waited does not count. A session is reported when
+//! even so the gateway closed it less than the idle timeout after hearing from its client.
 //!
 //! Link faults void those bounds, so every bound a fault may have moved is dropped. A hold
 //! delivers what it kept late, at the release; a partition drops what is due, and the connection
@@ -26,6 +29,7 @@
 
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::sim::Violation;
+use crate::sim::engine::RECEIVE_WINDOW_BYTES;
 use crate::sim::scenario::GATEWAY;
 use crate::sim::trace::{Event, Record, Side, Trace};
 
@@ -34,6 +38,10 @@ use super::history::History;
 use super::sessions::{Session, sessions};
 
 pub const NAME: &str = "idle-timeout";
+
+/// More than the bytes a client frame adds to its content: the JSON around it, the WebSocket
+/// header and mask. Frames without content (pongs, closes, bad input) count this alone.
+const FRAME_OVERHEAD_BYTES: usize = 512;
 
 pub fn check(trace: &Trace) -> Vec<Violation> {
     let conditions = Conditions::of(trace);
@@ -119,9 +127,30 @@ impl Link<'_, '_> {
             _ => return None,
         };
         let arrived_by = at + 1 + max;
-        let arrived =
-            arrived_by <= self.closed_after_ms && !self.faulted(self.session.attempt_ms(), arrived_by);
+        let arrived = arrived_by <= self.closed_after_ms
+            && !self.faulted(self.session.attempt_ms(), arrived_by)
+            && self.sent_at_once(at);
         arrived.then(|| Heard { at_ms: at + min, what })
+    }
+
+    /// Whether what the client wrote at `at` fits in the window with every byte it wrote before
+    /// that may not have been acknowledged yet.
+    fn sent_at_once(&self, at: u64) -> bool {
+        let unacknowledged_from = at.saturating_sub(2 * self.max_ms + 1);
+        let bytes: usize = self
+            .session
+            .records
+            .iter()
+            .filter(|record| (unacknowledged_from..=at).contains(&record.at_ms))
+            .map(|record| match &record.event {
+                Event::Sent { content, .. } => FRAME_OVERHEAD_BYTES + content.len(),
+                Event::SentBad { .. } | Event::Pinged { .. } | Event::Closed { by: Side::Client, .. } => {
+                    FRAME_OVERHEAD_BYTES
+                }
+                _ => 0,
+            })
+            .sum();
+        bytes <= RECEIVE_WINDOW_BYTES
     }
 }
 
@@ -170,6 +199,24 @@ mod tests {
         assert!(after_message[0].contains("(c0-m0, sent at 1000 ms)"), "{after_message:?}");
         let after_start = messages(&closed_idle(|b| b, 3000));
         assert!(after_start[0].contains("heard from it at 92 ms or later (the session was established"));
+    }
+
+    #[test]
+    fn a_frame_that_may_have_waited_for_the_window_does_not_count() {
+        // Seed 2637: a 63 KB message; its last bytes waited for the gateway's window to reopen,
+        // a round trip after the first.
+        let big = "x".repeat(RECEIVE_WINDOW_BYTES - FRAME_OVERHEAD_BYTES);
+        assert_eq!(messages(&closed_idle(|b| b.at(1000).message(0, 1, 0, &big), 3500)).len(), 1);
+        let bigger = format!("{big}x");
+        assert_eq!(messages(&closed_idle(|b| b.at(1000).message(0, 1, 0, &bigger), 3500)), Vec::<String>::new());
+        // Two halves written within a round trip of each other add up: the second does not count.
+        let half = "x".repeat(RECEIVE_WINDOW_BYTES / 2);
+        let first = |b: TraceBuilder| b.at(200).message(0, 1, 0, &half);
+        assert_eq!(messages(&closed_idle(first, 3205)), Vec::<String>::new());
+        let both = |b: TraceBuilder| first(b).at(210).message(0, 1, 1, &half);
+        assert_eq!(messages(&closed_idle(both, 3205)), Vec::<String>::new());
+        let apart = |b: TraceBuilder| first(b).at(230).message(0, 1, 1, &half);
+        assert_eq!(messages(&closed_idle(apart, 3205)).len(), 1);
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub type BoxedRun = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 /// every connect the gateway retried during it arrives at once.
 const BACKLOG: usize = 1 << 16;
 
+/// Every socket's receive buffer, which is the window its peer may send into before it waits for
+/// the reader to take some: a checker that bounds when bytes arrived must know it.
+pub const RECEIVE_WINDOW_BYTES: usize = 64 * 1024;
+
 /// How a run's network behaves, as plain data.
 #[derive(Clone, Debug)]
 pub struct NetworkConfig {
@@ -128,7 +132,10 @@ impl Engine {
         // event: a healthy connection waiting for a slow link would be retransmitted and reset.
         // No fault needs retransmission (holds delay, partitions drop, crashes end connections),
         // so it is off.
-        let kernel = KernelConfig::default().retx_threshold(u32::MAX).default_backlog(BACKLOG);
+        let kernel = KernelConfig::default()
+            .retx_threshold(u32::MAX)
+            .default_backlog(BACKLOG)
+            .recv_buf_cap(RECEIVE_WINDOW_BYTES);
         let mut net = Net::with_config(kernel);
         let tasks = Arc::new(Tasks::default());
         let mut wire = Wire::new(config.latency_ms, config.seed);
