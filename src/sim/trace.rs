@@ -37,7 +37,9 @@ pub struct Record {
 ///   and retry policy, which the conditions record states in full (`limits`).
 /// - 3: drawn scenarios draw clients that send bad input ([`Event::SentBad`]) and clients that
 ///   present their token as a subprotocol; the environment-agnostic rerun is drawn per seed.
-pub const TRACE_FORMAT_VERSION: u32 = 3;
+/// - 4: packets keep their order within a flow (one direction of one connection) instead of
+///   within a host pair, and packets due at one instant are ordered flow by flow.
+pub const TRACE_FORMAT_VERSION: u32 = 4;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";

@@ -4,11 +4,14 @@
 //! - **Latency** is drawn per packet from the link's range, from the run's seeded RNG, and stamped
 //!   from the exact instant the packet left. As in turmoil 0.7, the draw is exponential (mean a
 //!   fifth of the way up the range, capped at its top): most packets are fast, a few are slow,
-//!   which is what the scenarios' latency ranges were drawn for. A link is a queue: a packet never overtakes an
-//!   earlier one on the same link (turmoil-net's TCP accepts segments only in order and, with
-//!   retransmission off, would stall on a gap).
-//! - **Same-instant order** is drawn from the seed: packets due at one instant are delivered link
-//!   by link in an order a seeded hash of the link and the instant decides, FIFO within a link.
+//!   which is what the scenarios' latency ranges were drawn for. A flow (one direction of one
+//!   connection) is a queue: a packet never overtakes an earlier one of its flow (turmoil-net's
+//!   TCP accepts segments only in order and, with retransmission off, would stall on a gap), as
+//!   routers keep a flow's packets in order. Other connections between the same two hosts are not
+//!   held up by it: a queue per host pair would make one slow draw delay every packet behind it,
+//!   so that under load every link ran at its slowest.
+//! - **Same-instant order** is drawn from the seed: packets due at one instant are delivered flow
+//!   by flow in an order a seeded hash of the flow and the instant decides, FIFO within a flow.
 //! - **Partitions** drop what is due on the link; **holds** keep it until the release, which
 //!   delivers it at once, in order. Neither ever drops a packet a hold kept.
 //! - **Crashes**: a packet from or to a host lifetime that has ended is lost, as what was in
@@ -20,7 +23,7 @@ use std::time::Duration;
 
 use rand::Rng as _;
 use tokio::time::Instant;
-use turmoil_net::Packet;
+use turmoil_net::{Packet, Transport};
 
 use super::tasks::HostIndex;
 use crate::clock::{Rng, seeded_rng};
@@ -50,10 +53,18 @@ pub struct Wire {
     salt: u64,
     origin: Instant,
     in_flight: BTreeMap<(Instant, u64, u64), InFlight>,
-    /// When the last packet sent on each directed link is due.
-    last_due: BTreeMap<(HostIndex, HostIndex), Instant>,
+    /// When the last packet sent on each flow still in flight is due, and its number.
+    last_due: BTreeMap<Flow, (Instant, u64)>,
     held: BTreeMap<(HostIndex, HostIndex), Vec<InFlight>>,
     sent: u64,
+}
+
+/// One direction of one connection: its two hosts and its two ports, in the packet's direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Flow {
+    from: HostIndex,
+    to: HostIndex,
+    ports: (u16, u16),
 }
 
 struct Endpoint {
@@ -63,8 +74,10 @@ struct Endpoint {
 
 struct InFlight {
     packet: Packet,
-    from: HostIndex,
-    to: HostIndex,
+    flow: Flow,
+    /// Its number in sending order, which also orders it among its flow's packets due at one
+    /// instant.
+    sent: u64,
     /// Both ends' lifetimes when it was sent.
     incarnations: (u32, u32),
 }
@@ -137,11 +150,14 @@ impl Wire {
         }
         let range = self.links.get(&link(from, to)).copied().unwrap_or(self.latency);
         let latency = self.draw_latency(range);
-        let last = self.last_due.entry((from, to)).or_insert(now);
-        let due = (now + latency).max(*last);
-        *last = due;
+        let flow = Flow { from, to, ports: ports(&packet) };
+        self.sent += 1;
+        let sent = self.sent;
+        let last = self.last_due.entry(flow).or_insert((now, sent));
+        let due = (now + latency).max(last.0);
+        *last = (due, sent);
         let incarnations = (self.endpoints[from].incarnation, self.endpoints[to].incarnation);
-        self.queue(due, InFlight { packet, from, to, incarnations });
+        self.queue(due, InFlight { packet, flow, sent, incarnations });
     }
 
     /// The next packet due by `now` that the faults let through, if any.
@@ -149,7 +165,11 @@ impl Wire {
         loop {
             let entry = self.in_flight.first_entry().filter(|entry| entry.key().0 <= now)?;
             let in_flight = entry.remove();
-            let (from, to) = (in_flight.from, in_flight.to);
+            // The flow's last packet has left the wire: its next is free of its due time.
+            if self.last_due.get(&in_flight.flow).is_some_and(|&(_, sent)| sent == in_flight.sent) {
+                self.last_due.remove(&in_flight.flow);
+            }
+            let Flow { from, to, .. } = in_flight.flow;
             let alive = |end: HostIndex, incarnation: u32| {
                 let endpoint = &self.endpoints[end];
                 endpoint.up && endpoint.incarnation == incarnation
@@ -165,12 +185,11 @@ impl Wire {
         }
     }
 
-    /// Lets what a hold kept on the link go, due at `now`, in the order it was sent.
+    /// Lets what a hold kept on the link go, due at `now`, in the order it was sent: ahead of
+    /// anything its flows sent since, which is due no sooner and was sent later.
     pub fn release(&mut self, a: HostIndex, b: HostIndex, now: Instant) {
         self.set_fault(a, b, None);
         for in_flight in self.held.remove(&link(a, b)).unwrap_or_default() {
-            let last = self.last_due.entry((in_flight.from, in_flight.to)).or_insert(now);
-            *last = (*last).max(now);
             self.queue(now, in_flight);
         }
     }
@@ -188,17 +207,25 @@ impl Wire {
     }
 
     fn queue(&mut self, due: Instant, in_flight: InFlight) {
-        self.sent += 1;
-        let order = self.same_instant_order(in_flight.from, in_flight.to, due);
-        self.in_flight.insert((due, order, self.sent), in_flight);
+        let order = self.same_instant_order(in_flight.flow, due);
+        self.in_flight.insert((due, order, in_flight.sent), in_flight);
     }
 
-    /// A rank for the link at the instant, drawn from the seed: one link's packets share it,
+    /// A rank for the flow at the instant, drawn from the seed: one flow's packets share it,
     /// so they stay in order among themselves.
-    fn same_instant_order(&self, from: HostIndex, to: HostIndex, due: Instant) -> u64 {
+    fn same_instant_order(&self, flow: Flow, due: Instant) -> u64 {
         let nanos = u64::try_from(due.duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX);
-        let hosts = ((from as u64) << 32) | to as u64;
-        splitmix(self.salt ^ splitmix(hosts ^ splitmix(nanos)))
+        let hosts = ((flow.from as u64) << 32) | flow.to as u64;
+        let ports = (u64::from(flow.ports.0) << 16) | u64::from(flow.ports.1);
+        splitmix(self.salt ^ splitmix(hosts ^ splitmix(ports ^ splitmix(nanos))))
+    }
+}
+
+/// A packet's source and destination ports.
+fn ports(packet: &Packet) -> (u16, u16) {
+    match &packet.payload {
+        Transport::Tcp(segment) => (segment.src_port, segment.dst_port),
+        Transport::Udp(datagram) => (datagram.src_port, datagram.dst_port),
     }
 }
 
