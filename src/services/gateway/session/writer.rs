@@ -20,8 +20,11 @@ use crate::protocol::{CloseCode, ErrorFrame, ServerFrame};
 /// How long a closing session waits for the client's half of the close handshake.
 pub(super) const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
+/// What the writer sends. A frame is queued as its JSON text: a `ServerFrame` is some 200 bytes,
+/// and the queue's first block (32 slots) is allocated with the session, so at 10,000 sessions
+/// queues of frames held 60 MB more than queues of strings.
 pub(super) enum Outbound {
-    Frame(ServerFrame),
+    Frame(String),
     Ping,
     Close(CloseCode, String),
 }
@@ -52,7 +55,7 @@ impl Outbox {
     }
 
     pub fn frame(&self, frame: ServerFrame) -> Result<(), Overflow> {
-        self.push(Outbound::Frame(frame))
+        self.push(Outbound::Frame(frame.to_text()))
     }
 
     /// Queues an error frame and the close it calls for.
@@ -143,7 +146,7 @@ async fn write_frames<S: Stream>(
         };
         let Some(item) = item else { break };
         let (message, last) = match item {
-            Outbound::Frame(frame) => (Message::text(frame.to_text()), false),
+            Outbound::Frame(text) => (Message::text(text), false),
             Outbound::Ping => (Message::Ping(Default::default()), false),
             Outbound::Close(code, reason) => (close_message(code, reason), true),
         };
