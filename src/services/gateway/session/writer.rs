@@ -101,8 +101,9 @@ impl<S: Stream> Writer<S> {
                     // The WebSocket stream is over, but the socket may still hold the rest of a
                     // refused frame, or more frames. Dropping the socket with
                     // unread bytes would reset the connection and destroy the close frame in
-                    // flight, so read and discard until the client hangs up.
-                    let mut scratch = [0u8; 4096];
+                    // flight, so read and discard until the client hangs up. On the heap: an
+                    // array would sit in every session's future from its start, 4 KB each.
+                    let mut scratch = vec![0u8; 4096];
                     while matches!(ws.get_mut().read(&mut scratch).await, Ok(n) if n > 0) {}
                 }
                 Ending::LastWords(error, close) => {
