@@ -208,7 +208,10 @@ mod tests {
         let big = "x".repeat(RECEIVE_WINDOW_BYTES - FRAME_OVERHEAD_BYTES);
         assert_eq!(messages(&closed_idle(|b| b.at(1000).message(0, 1, 0, &big), 3500)).len(), 1);
         let bigger = format!("{big}x");
-        assert_eq!(messages(&closed_idle(|b| b.at(1000).message(0, 1, 0, &bigger), 3500)), Vec::<String>::new());
+        assert_eq!(
+            messages(&closed_idle(|b| b.at(1000).message(0, 1, 0, &bigger), 3500)),
+            Vec::<String>::new()
+        );
         // Two halves written within a round trip of each other add up: the second does not count.
         let half = "x".repeat(RECEIVE_WINDOW_BYTES / 2);
         let first = |b: TraceBuilder| b.at(200).message(0, 1, 0, &half);
