@@ -32,8 +32,8 @@ use crate::sim::trace::{Event, Side, Trace};
 
 use self::tokens::{AuthClock, Verdict};
 use super::conditions::Conditions;
+use super::history::History;
 use super::sessions::{Session, sessions};
-use crate::sim::scenario::GatewayLimits;
 
 mod bad_input;
 mod limits;
@@ -44,17 +44,20 @@ pub const NAME: &str = "clear-errors";
 
 pub fn check(trace: &Trace) -> Vec<Violation> {
     let clock = AuthClock::of(trace);
-    let limits = Conditions::of(trace).limits;
+    let conditions = Conditions::of(trace);
+    let history = History::of(trace);
     let all = sessions(trace);
-    all.iter().flat_map(|session| check_session(session, &all, clock, &limits)).collect()
+    all.iter().flat_map(|session| check_session(session, &all, clock, &conditions, &history)).collect()
 }
 
 fn check_session(
     session: &Session<'_>,
     all: &[Session<'_>],
     clock: Option<AuthClock>,
-    limits: &GatewayLimits,
+    conditions: &Conditions<'_>,
+    history: &History<'_>,
 ) -> Vec<Violation> {
+    let limits = &conditions.limits;
     let mut found = Vec::new();
     let mut report = |at_ms: u64, what: String| found.push(session.violation(NAME, at_ms, what));
     // What auth may have said of the session's token, validating it before `at_ms`.
@@ -113,7 +116,7 @@ fn check_session(
     for (at_ms, problem) in rate::refusals(session, limits) {
         report(at_ms, problem);
     }
-    for (at_ms, problem) in bad_input::misanswered(session) {
+    for (at_ms, problem) in bad_input::misanswered(session, conditions, history) {
         report(at_ms, problem);
     }
     found

@@ -6,9 +6,12 @@
 //! zero ([`crate::sim::Scenario::release_window_ms`]); this checker reads the answer.
 //!
 //! A gateway that is down at the end holds nothing, so a probe it could not answer is a violation
-//! only while it was up, and a trace without the probe's answer is one unless it was down.
+//! only if it was up and warm through the probe's last question, and a trace without the probe's
+//! answer is one unless it was down. (A question asked while it was down waits out its timeout:
+//! the SYN is lost and nothing resends it.)
 
 use crate::sim::Violation;
+use crate::sim::probe::REQUEST_TIMEOUT_MS;
 use crate::sim::scenario::GATEWAY;
 use crate::sim::trace::{Event, Trace};
 
@@ -34,7 +37,12 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
         // Its last start was followed by a crash or a failure.
         _ if History::of(trace).running_since(GATEWAY).is_none() => None,
         Some(Event::ProbeFailed { reason }) => {
-            Some(format!("the gateway was up but did not answer the end-of-run probe: {reason}"))
+            let failed_at = answer.map_or(0, |record| record.at_ms);
+            let asked_at = failed_at.saturating_sub(REQUEST_TIMEOUT_MS + 1);
+            let warmup = Conditions::of(trace).warmup(GATEWAY);
+            History::of(trace)
+                .served_throughout(GATEWAY, warmup, asked_at, failed_at)
+                .then(|| format!("the gateway was up but did not answer the end-of-run probe: {reason}"))
         }
         _ => Some(
             "the trace has no answer from the end-of-run probe, so leaked sessions would go unseen"
@@ -86,7 +94,7 @@ mod tests {
     #[test]
     fn an_unanswered_or_missing_probe_counts_only_while_the_gateway_is_up() {
         let unanswered = Event::ProbeFailed { reason: "connect: ConnectionRefused".to_owned() };
-        let up = one_session_left_half_open().record(PROBE_HOST, unanswered.clone()).build();
+        let up = one_session_left_half_open().at(2_000).record(PROBE_HOST, unanswered.clone()).build();
         assert!(messages(&up)[0].contains("was up but did not answer"), "{:?}", messages(&up));
         let missing = one_session_left_half_open().build();
         assert!(messages(&missing)[0].contains("no answer from the end-of-run probe"));
@@ -96,5 +104,21 @@ mod tests {
         assert!(messages(&crashed().build()).is_empty());
         let restarted = crashed().record(GATEWAY, Event::ServiceStarted { incarnation: 2 });
         assert_eq!(messages(&restarted.build()).len(), 1);
+    }
+
+    #[test]
+    fn a_probe_question_asked_before_the_gateway_came_back_does_not_count() {
+        // Seed 22198: the gateway restarted 138 ms after the probe's last question left for it.
+        let unanswered = Event::ProbeFailed { reason: "no answer within 1s".to_owned() };
+        let restarted_at = |ms| {
+            one_session_left_half_open()
+                .fault(Fault::Crash { host: GATEWAY.to_owned() })
+                .at(ms)
+                .record(GATEWAY, Event::ServiceStarted { incarnation: 2 })
+        };
+        let asked_while_down = restarted_at(1_000).at(1_862).record(PROBE_HOST, unanswered.clone());
+        assert_eq!(messages(&asked_while_down.build()), Vec::<String>::new());
+        let asked_while_up = restarted_at(1_000).at(2_100).record(PROBE_HOST, unanswered);
+        assert_eq!(messages(&asked_while_up.build()).len(), 1);
     }
 }

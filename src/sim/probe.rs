@@ -22,8 +22,8 @@ use crate::services::gateway::SessionStats;
 pub const PROBE_HOST: &str = "probe";
 /// How often the probe asks again while sessions are open.
 const POLL_EVERY: Duration = Duration::from_millis(250);
-/// How long one question may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long one question may take, in ms.
+pub const REQUEST_TIMEOUT_MS: u64 = 1000;
 
 /// Starts the probe; it finishes once it has recorded its answer.
 pub(super) fn start(world: &mut World, scenario: &Scenario, recorder: &Recorder) {
@@ -46,7 +46,9 @@ async fn probe(net: &SimNet, window: Duration) -> Event {
     let start = Instant::now();
     let address = format!("{GATEWAY}:{GATEWAY_PORT}");
     loop {
-        let answer = get_json::<_, SessionStats>(net, &address, "/stats", REQUEST_TIMEOUT).await;
+        let answer =
+            get_json::<_, SessionStats>(net, &address, "/stats", Duration::from_millis(REQUEST_TIMEOUT_MS))
+                .await;
         let waited = start.elapsed();
         match answer {
             Ok(stats) if stats.open_sessions == 0 || waited >= window => {

@@ -3,17 +3,27 @@
 //! gets `BAD_ENCODING` and 1007; an upgrade request without a usable token gets 401
 //! `AUTH_FAILED`, and one that is not a WebSocket upgrade 400 `BAD_MESSAGE`. And the other way
 //! round: those answers only ever follow such input.
+//!
+//! A server close owes 1007 to a frame that is not UTF-8 only if the frame surely reached the
+//! gateway before it wrote the close: the gateway may have closed the session for another reason
+//! (an idle timeout, say) while the frame was on its way.
 
 use crate::protocol::{CloseCode, ErrorCode, ServerFrame};
-use crate::sim::scenario::BadInput;
+use crate::sim::scenario::{BadInput, GATEWAY};
 use crate::sim::trace::{Event, Side};
 use crate::token::MAX_TOKEN_BYTES;
 
+use super::super::conditions::Conditions;
+use super::super::history::History;
 use super::super::sessions::Session;
 
 /// What is wrong with how the gateway answered `session`'s bad input, or with an answer for bad
 /// input it never sent; with when.
-pub fn misanswered(session: &Session<'_>) -> Vec<(u64, String)> {
+pub fn misanswered(
+    session: &Session<'_>,
+    conditions: &Conditions<'_>,
+    history: &History<'_>,
+) -> Vec<(u64, String)> {
     let mut found: Vec<(u64, String)> = Vec::new();
     let bad = session.bad_input();
     for record in &session.records {
@@ -43,7 +53,14 @@ pub fn misanswered(session: &Session<'_>) -> Vec<(u64, String)> {
         }
     }
     if let (Some(bad), Some(sent)) = (bad.filter(|bad| !bad.is_upgrade()), sent_bad_at) {
-        found.extend(after_bad_frame(session, bad, sent));
+        // The gateway wrote what the client got at `at` no sooner than the link's greatest latency
+        // before; the bad frame was there by that latency after `sent`, unless a fault held it.
+        let max = conditions.latency(session.host, GATEWAY).1;
+        let read_before = |at: u64| {
+            sent + 1 + max <= at.saturating_sub(max)
+                && !history.link_faulted_during(session.host, GATEWAY, sent, at)
+        };
+        found.extend(after_bad_frame(session, bad, sent, read_before));
     }
     found
 }
@@ -93,7 +110,12 @@ fn handshake(bad: Option<BadInput>, status: u16, body: Option<&str>) -> Option<S
 /// After a bad frame sent at `sent`: a `BAD_MESSAGE` before anything about a later message, which
 /// shows the gateway read on; after one that is not UTF-8, nothing about a later message, and a
 /// close by the server with 1007.
-fn after_bad_frame(session: &Session<'_>, bad: BadInput, sent: u64) -> Vec<(u64, String)> {
+fn after_bad_frame(
+    session: &Session<'_>,
+    bad: BadInput,
+    sent: u64,
+    read_before: impl Fn(u64) -> bool,
+) -> Vec<(u64, String)> {
     let later: Vec<&str> = session.sent().filter(|s| s.at_ms >= sent).map(|s| s.message_id).collect();
     let mut told = false;
     let mut client_closed = false;
@@ -115,6 +137,11 @@ fn after_bad_frame(session: &Session<'_>, bad: BadInput, sent: u64) -> Vec<(u64,
                 return vec![(record.at_ms, problem.to_owned())];
             }
             Event::Closed { by: Side::Client, .. } => client_closed = true,
+            Event::Closed { by: Side::Server, .. }
+                if bad == BadInput::NotUtf8 && !told && !read_before(record.at_ms) =>
+            {
+                return Vec::new();
+            }
             Event::Closed { by: Side::Server, code, .. } if bad == BadInput::NotUtf8 && !client_closed => {
                 let wanted = CloseCode::InvalidPayload.as_u16();
                 return (*code != Some(wanted) || !told)
@@ -227,6 +254,24 @@ mod tests {
             [
                 "session c0#1: the gateway read on after a text frame that is not UTF-8, which must close the session with 1007"
             ]
+        );
+    }
+
+    #[test]
+    fn a_close_that_may_have_left_before_a_frame_that_is_not_utf8_arrived_owes_it_nothing() {
+        // Seed 20297: the gateway closed as idle while the frame was on its 1..=10 ms way.
+        let idle_at = |at_ms| {
+            after(BadInput::NotUtf8).at(at_ms).received(0, 1, error(ErrorCode::IdleTimeout)).closed_by_server(
+                0,
+                1,
+                Some(1008),
+            )
+        };
+        assert_eq!(messages(idle_at(10)), Vec::<String>::new());
+        let found = messages(idle_at(100));
+        assert!(
+            found.iter().any(|m| m.contains("not UTF-8 the server closed with 1008 without BAD_ENCODING")),
+            "{found:?}"
         );
     }
 
