@@ -137,14 +137,11 @@ fn after_bad_frame(
                 return vec![(record.at_ms, problem.to_owned())];
             }
             Event::Closed { by: Side::Client, .. } => client_closed = true,
-            Event::Closed { by: Side::Server, .. }
-                if bad == BadInput::NotUtf8 && !told && !read_before(record.at_ms) =>
-            {
-                return Vec::new();
-            }
             Event::Closed { by: Side::Server, code, .. } if bad == BadInput::NotUtf8 && !client_closed => {
                 let wanted = CloseCode::InvalidPayload.as_u16();
-                return (*code != Some(wanted) || !told)
+                // Without a BAD_ENCODING, the close owes 1007 only if the gateway had the frame.
+                let owed = told || read_before(record.at_ms);
+                return (owed && (*code != Some(wanted) || !told))
                     .then(|| {
                         let code = code.map_or_else(|| "no code".to_owned(), |c| c.to_string());
                         let problem = format!(

@@ -18,6 +18,7 @@
 //!   flight to or from a machine that lost power is.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -166,8 +167,10 @@ impl Wire {
             let entry = self.in_flight.first_entry().filter(|entry| entry.key().0 <= now)?;
             let in_flight = entry.remove();
             // The flow's last packet has left the wire: its next is free of its due time.
-            if self.last_due.get(&in_flight.flow).is_some_and(|&(_, sent)| sent == in_flight.sent) {
-                self.last_due.remove(&in_flight.flow);
+            if let Entry::Occupied(last) = self.last_due.entry(in_flight.flow)
+                && last.get().1 == in_flight.sent
+            {
+                last.remove();
             }
             let Flow { from, to, .. } = in_flight.flow;
             let alive = |end: HostIndex, incarnation: u32| {
