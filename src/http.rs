@@ -20,6 +20,11 @@ use crate::net::Net;
 /// Responses from our own services are small; anything larger is a fault, not data.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
+/// hyper reads into an 8 KiB buffer by default; our services' answers are a few hundred bytes,
+/// and a gateway accepting thousands of sessions at once has thousands of calls in flight. A
+/// response head must fit in it; a body is read through it in as many pieces as it takes.
+const READ_BUFFER_BYTES: usize = 2 * 1024;
+
 #[derive(Debug, Error)]
 pub enum HttpError {
     #[error("connect failed: {0}")]
@@ -126,7 +131,9 @@ async fn read_json<R: DeserializeOwned>(response: Response<Incoming>) -> Result<
 
 async fn open<N: Net>(net: &N, addr: &str) -> Result<SendRequest<Full<Bytes>>, HttpError> {
     let stream = net.connect(addr).await.map_err(HttpError::Connect)?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    let (sender, connection) = hyper::client::conn::http1::Builder::new()
+        .read_buf_exact_size(Some(READ_BUFFER_BYTES))
+        .handshake(TokioIo::new(stream))
         .await
         .map_err(|e| HttpError::Exchange(e.to_string()))?;
     // The connection task ends when the response has been read and `sender` is dropped.

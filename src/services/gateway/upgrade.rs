@@ -78,14 +78,24 @@ pub(super) async fn handle<N: Net>(State(gateway): State<Arc<Gateway<N>>>, mut r
     let rng = gateway.session_rng();
     let tracked = Arc::clone(&gateway);
     let session = tracked.sessions.track_future(async move {
-        match on_upgrade.await {
-            Ok(upgraded) => {
-                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
-                    .await;
-                session::run(gateway, ws, credentials.token, rng).await;
-            }
-            Err(error) => tracing::debug!(%error, "upgrade did not complete"),
-        }
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(error) => return tracing::debug!(%error, "upgrade did not complete"),
+        };
+        // Take the stream back from hyper rather than reading through its wrapper: the wrapper
+        // keeps hyper's 8 KiB read buffer until the first read, and a session reads nothing
+        // until auth and idgen have answered, so thousands of connecting sessions held one each.
+        let Ok(parts) = upgraded.downcast::<TokioIo<N::Stream>>() else {
+            return tracing::error!("the upgraded connection is not the stream the accept loop served");
+        };
+        // Copied out and dropped here: left in `parts`, it would live as long as the session.
+        let unread = {
+            let read_buf = parts.read_buf;
+            read_buf.to_vec()
+        };
+        let stream = parts.io.into_inner();
+        let ws = WebSocketStream::from_partially_read(stream, unread, Role::Server, Some(config)).await;
+        session::run(gateway, ws, credentials.token, rng).await;
     });
     tracked.net.spawn(session);
 
