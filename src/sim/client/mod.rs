@@ -18,14 +18,16 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
 use self::bad_input::Upgrade;
+use self::receive::{Heard, Incoming};
 use super::scenario::{ClientPolicy, ClientSpec, GATEWAY};
 use super::trace::{Event, Recorder, Side, Waiting};
 use crate::clock::Rng;
 use crate::net::Net;
-use crate::protocol::{ClientFrame, ClientMessage, CloseCode, ServerFrame};
+use crate::protocol::{ClientFrame, ClientMessage, CloseCode};
 
 mod bad_input;
 mod content;
+mod receive;
 
 pub use content::message_id;
 
@@ -53,14 +55,6 @@ enum Next {
     /// Nothing more: its messages are all answered, or it was refused for good.
     Stop,
     Reconnect,
-}
-
-/// What a bounded read of the next server frame gave.
-enum Incoming {
-    Frame(Box<ServerFrame>),
-    Closed(Option<u16>),
-    Lost,
-    TimedOut,
 }
 
 /// Why opening a session failed: an HTTP answer other than 101, or no answer at all.
@@ -112,7 +106,7 @@ impl<N: Net> Client<N> {
         let deadline = Instant::now() + ms(self.policy.establish_timeout_ms);
         loop {
             match self.receive(&mut ws, session, deadline, Waiting::Established).await {
-                Incoming::Frame(frame) if matches!(*frame, ServerFrame::ConnectionEstablished { .. }) => {
+                Incoming::Frame(Heard::Established) => {
                     break;
                 }
                 Incoming::Frame(_) => {}
@@ -252,19 +246,13 @@ impl<N: Net> Client<N> {
         let mut completed = 0;
         while !burst.is_empty() {
             match self.receive(ws, session, deadline, Waiting::Reply).await {
-                Incoming::Frame(frame) => match *frame {
-                    ServerFrame::AgentCompleted(event) if burst.contains(&event.message_id) => {
-                        burst.retain(|id| *id != event.message_id);
-                        completed += 1;
-                    }
-                    // A refusal that keeps the session open; one that closes it is followed by the close.
-                    ServerFrame::Error(error) if error.code.close_code().is_none() => {
-                        if let Some(id) = error.message_id {
-                            burst.retain(|pending| *pending != id);
-                        }
-                    }
-                    _ => {}
-                },
+                Incoming::Frame(Heard::Completed(id)) if burst.contains(&id) => {
+                    burst.retain(|pending| *pending != id);
+                    completed += 1;
+                }
+                // A refusal that closes the session is followed by the close.
+                Incoming::Frame(Heard::Refused(Some(id))) => burst.retain(|pending| *pending != id),
+                Incoming::Frame(_) => {}
                 Incoming::Closed(code) => return Err(self.after_server_close(ws, code).await),
                 Incoming::Lost => return Err(Next::Reconnect),
                 Incoming::TimedOut => return Err(self.close(ws, session).await),
@@ -310,74 +298,6 @@ impl<N: Net> Client<N> {
                 }
                 Incoming::Lost => return Some(Next::Stop),
                 Incoming::TimedOut => return None,
-            }
-        }
-    }
-
-    /// The next server frame before `deadline`, recorded. Frames that do not parse are recorded
-    /// and skipped.
-    async fn receive(
-        &mut self,
-        ws: &mut Ws<N>,
-        session: u32,
-        deadline: Instant,
-        waiting_for: Waiting,
-    ) -> Incoming {
-        let client = self.index;
-        loop {
-            let message = match timeout_at(deadline, ws.next()).await {
-                Ok(Some(Ok(message))) => message,
-                Ok(Some(Err(error))) => {
-                    self.record(Event::Lost { client, session, reason: error.to_string() });
-                    return Incoming::Lost;
-                }
-                Ok(None) => {
-                    let reason = "the connection ended without a close frame".to_owned();
-                    self.record(Event::Lost { client, session, reason });
-                    return Incoming::Lost;
-                }
-                Err(_) => {
-                    self.record(Event::TimedOut { client, session, waiting_for });
-                    return Incoming::TimedOut;
-                }
-            };
-            match message {
-                Message::Text(text) => match serde_json::from_str::<ServerFrame>(&text) {
-                    Ok(frame) => {
-                        self.record(Event::Received { client, session, frame: frame.clone() });
-                        return Incoming::Frame(Box::new(frame));
-                    }
-                    Err(error) => {
-                        let (text, error) = (text.to_string(), error.to_string());
-                        self.record(Event::Unparsed { client, session, text, error });
-                    }
-                },
-                Message::Binary(bytes) => {
-                    let text = format!("<{} bytes of binary>", bytes.len());
-                    self.record(Event::Unparsed {
-                        client,
-                        session,
-                        text,
-                        error: "a binary frame".to_owned(),
-                    });
-                }
-                Message::Close(frame) => {
-                    let code = frame.as_ref().map(|f| u16::from(f.code));
-                    let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
-                    self.record(Event::Closed { client, session, by: Side::Server, code, reason });
-                    return Incoming::Closed(code);
-                }
-                // Only `close` waits for `Close`, after sending the client's close frame, and
-                // tungstenite answers no ping after that.
-                Message::Ping(_) if waiting_for != Waiting::Close => {
-                    // tungstenite queued the pong as it read the ping and would write it at the
-                    // next read, which comes at once, at this same instant. Flushing here writes
-                    // it just the same, and lets the trace say that it was written.
-                    if let Ok(Ok(())) = timeout_at(deadline, ws.flush()).await {
-                        self.record(Event::Pinged { client, session });
-                    }
-                }
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
             }
         }
     }
