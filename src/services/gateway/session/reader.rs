@@ -17,7 +17,8 @@ use crate::services::gateway::limits::RateLimit;
 pub(super) struct Reader {
     pub context: SessionContext,
     pub outbox: Outbox,
-    pub work: mpsc::Sender<ClientMessage>,
+    /// Boxed: a channel allocates its first 32 slots with it, whether they are ever used or not.
+    pub work: mpsc::Sender<Box<ClientMessage>>,
     pub in_flight: Arc<Mutex<BTreeSet<String>>>,
     pub rate: RateLimit,
     /// When the client last sent anything at all, pongs included.
@@ -88,7 +89,7 @@ impl Reader {
             ));
         }
         // Waits when the queue is full: backpressure reaches the client through TCP.
-        let _ = self.work.send(message).await;
+        let _ = self.work.send(Box::new(message)).await;
         None
     }
 

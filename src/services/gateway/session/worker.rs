@@ -24,13 +24,15 @@ pub(super) struct Worker<N> {
 }
 
 impl<N: Net> Worker<N> {
-    pub async fn run(self, mut messages: mpsc::Receiver<ClientMessage>, mut rng: Rng) {
+    pub async fn run(self, mut messages: mpsc::Receiver<Box<ClientMessage>>, mut rng: Rng) {
         let mut seq = 0;
         let mut count = 0;
-        while let Some(message) = messages.recv().await {
+        while let Some(message) = messages.recv().await.map(|message| *message) {
             count += 1;
             if self.gateway.config.mode == Mode::PerMessageContext
-                && let Err(reason) = legacy::rebuild_context(&self.gateway, &self.context).await
+                // Boxed: inline, its HTTP call would make every session's worker that much
+                // larger, in every mode.
+                && let Err(reason) = Box::pin(legacy::rebuild_context(&self.gateway, &self.context)).await
             {
                 let error =
                     ErrorFrame::new(ErrorCode::Internal, format!("context validation failed: {reason}"))
