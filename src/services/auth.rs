@@ -95,11 +95,11 @@ pub async fn serve<N: Net>(
         verifier: Verifier::new(config.jwt_secret.expose().as_bytes(), config.leeway_secs),
         readiness: Readiness::after(config.warmup),
         config,
-        clock,
+        clock: Arc::clone(&clock),
     });
     let router =
         Router::new().route("/auth/validate", post(validate)).route("/healthz", get(health)).with_state(auth);
-    accept::serve(&net, listener, router, shutdown).await
+    accept::serve(&net, listener, router, clock, shutdown).await
 }
 
 async fn health(State(auth): State<Arc<Auth>>) -> StatusCode {

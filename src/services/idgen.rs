@@ -71,7 +71,7 @@ pub async fn serve<N: Net>(
         .route("/ids/session", post(session_ids))
         .route("/healthz", get(health))
         .with_state(idgen);
-    accept::serve(&net, listener, router, shutdown).await
+    accept::serve(&net, listener, router, clock, shutdown).await
 }
 
 async fn health(State(idgen): State<Arc<Idgen>>) -> StatusCode {

@@ -139,7 +139,7 @@ impl Service {
                 config.retry = self.retry;
                 config.environment = self.environment;
                 config.limits.idle_timeout = self.idle_timeout;
-                gateway::serve(net, listener, config, rng, stop).await
+                gateway::serve(net, listener, config, clock, rng, stop).await
             }
             other => unreachable!("{other} is not a service"),
         }

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{Client, Seen};
 use super::stack::{Stack, token_for};
+use crate::clock::SystemClock;
 use crate::http::get_status;
 use crate::net::{Net, TokioNet};
 use crate::protocol::EventKind;
@@ -56,7 +57,9 @@ async fn shutdown_answers_the_request_in_flight_and_refuses_new_connections() {
     let router = Router::new().route("/slow", get(slow));
     let stop = CancellationToken::new();
     let shutdown = stop.clone().cancelled_owned();
-    let server = tokio::spawn(async move { accept::serve(&TokioNet, listener, router, shutdown).await });
+    let server = tokio::spawn(async move {
+        accept::serve(&TokioNet, listener, router, Arc::new(SystemClock), shutdown).await
+    });
     let in_flight = tokio::spawn({
         let addr = addr.clone();
         async move { get_status(&TokioNet, &addr, "/slow", Duration::from_secs(10)).await }

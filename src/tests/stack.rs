@@ -112,7 +112,7 @@ impl Stack {
                 TokioNet,
                 idgen_listener,
                 config,
-                clock,
+                Arc::clone(&clock),
                 seeded_rng(7),
                 shutdown,
             )));
@@ -142,6 +142,7 @@ impl Stack {
             TokioNet,
             gateway_listener,
             config,
+            clock,
             seeded_rng(11),
             shutdown,
         )));

@@ -34,7 +34,7 @@ pub use config::{AgentTiming, Environment, GatewayConfig, Limits, Mode, RetryPol
 pub use limits::SessionStats;
 
 use super::accept;
-use crate::clock::{Rng, seeded_rng};
+use crate::clock::{Rng, SharedClock, seeded_rng};
 use crate::net::Net;
 use limits::SessionCounts;
 
@@ -61,6 +61,7 @@ pub async fn serve<N: Net>(
     net: N,
     listener: N::Listener,
     config: GatewayConfig,
+    clock: SharedClock,
     rng: Rng,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
@@ -83,7 +84,7 @@ pub async fn serve<N: Net>(
         shutdown.await;
         draining.cancel();
     };
-    accept::serve(&gateway.net, listener, router, shutdown).await?;
+    accept::serve(&gateway.net, listener, router, clock, shutdown).await?;
     // Each session bounds its own drain by `shutdown_grace`, so this wait is bounded too.
     gateway.sessions.close();
     gateway.sessions.wait().await;
