@@ -186,18 +186,21 @@ mod tests {
     use super::*;
     use crate::context::example;
 
+    /// Alice's event frame of `kind`, `seq` and `data`, about message m1.
+    fn event(kind: EventKind, seq: u64, data: Value) -> ServerFrame {
+        let frame = EventFrame {
+            context: example("alice"),
+            message_id: "m1".into(),
+            request_id: "ctx_a_1_00000001.1".into(),
+            seq,
+            data,
+        };
+        ServerFrame::event(kind, frame)
+    }
+
     #[test]
     fn event_frames_have_the_documented_shape() {
-        let frame = ServerFrame::event(
-            EventKind::ToolExecuting,
-            EventFrame {
-                context: example("alice"),
-                message_id: "m1".into(),
-                request_id: "ctx_a_1_00000001.1".into(),
-                seq: 3,
-                data: serde_json::json!({"tool": "word_count"}),
-            },
-        );
+        let frame = event(EventKind::ToolExecuting, 3, serde_json::json!({"tool": "word_count"}));
         let value: Value = serde_json::from_str(&frame.to_text()).unwrap();
         assert_eq!(value["type"], "tool_executing");
         assert_eq!(value["context"]["user_id"], "alice");
@@ -207,17 +210,8 @@ mod tests {
 
     #[test]
     fn type_names_are_what_serde_writes_on_the_wire() {
-        let event = |kind| {
-            let frame = EventFrame {
-                context: example("alice"),
-                message_id: "m1".into(),
-                request_id: "ctx_a_1_00000001.1".into(),
-                seq: 1,
-                data: Value::Null,
-            };
-            ServerFrame::event(kind, frame)
-        };
-        let mut frames: Vec<ServerFrame> = EventKind::SEQUENCE.into_iter().map(event).collect();
+        let mut frames: Vec<ServerFrame> =
+            EventKind::SEQUENCE.into_iter().map(|kind| event(kind, 1, Value::Null)).collect();
         frames.push(ServerFrame::ConnectionEstablished { context: example("alice") });
         frames.push(ServerFrame::Pong { context: example("alice") });
         frames.push(ServerFrame::Error(ErrorFrame::new(ErrorCode::BadMessage, "x")));
@@ -229,19 +223,11 @@ mod tests {
 
     #[test]
     fn from_text_parses_as_the_tagged_parser_does_error_for_error() {
-        let event = |kind| {
-            let frame = EventFrame {
-                context: example("alice"),
-                message_id: "m1".into(),
-                request_id: "ctx_a_1_00000001.1".into(),
-                seq: 2,
-                data: serde_json::json!({"result": {"chars": 5}}),
-            };
-            ServerFrame::event(kind, frame).to_text()
-        };
+        let result = serde_json::json!({"result": {"chars": 5}});
         let context = serde_json::to_string(&example("alice")).unwrap();
         let with_context = ErrorFrame::new(ErrorCode::BadMessage, "x").in_context(&example("bob"));
-        let mut texts: Vec<String> = EventKind::SEQUENCE.into_iter().map(event).collect();
+        let mut texts: Vec<String> =
+            EventKind::SEQUENCE.into_iter().map(|kind| event(kind, 2, result.clone()).to_text()).collect();
         texts.extend([
             ServerFrame::ConnectionEstablished { context: example("alice") }.to_text(),
             ServerFrame::Pong { context: example("alice") }.to_text(),
