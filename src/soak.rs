@@ -197,7 +197,8 @@ pub(crate) async fn answer(ws: &mut Ws, id: &str, expected: &AgentResult) -> Ans
         while let Some(frame) = next_frame(ws).await {
             match frame {
                 ServerFrame::AgentCompleted(event) if event.message_id == id => {
-                    let result = serde_json::from_value::<AgentResult>(event.data["result"].clone());
+                    let result =
+                        serde_json::from_value::<AgentResult>(event.data.field("result").unwrap_or_default());
                     return match result {
                         Ok(result) if &result == expected => Answer::Completed,
                         _ => Answer::Lost,

@@ -84,7 +84,7 @@ async fn session(index: usize, user: &str, messages: u32) -> anyhow::Result<()> 
                 message_id: message.id.clone(),
                 request_id: context.request_id(u64::from(n) + 1),
                 seq,
-                data,
+                data: data.into(),
             };
             send(&mut server, &ServerFrame::event(kind, frame)).await?;
             receive_server_frame(&mut client).await?;

@@ -193,7 +193,7 @@ impl<'t> State<'_, 't> {
     fn check_result(&mut self, at_ms: u64, event: &EventFrame, content: &str) {
         let expected = agent_result(content);
         let id = &event.message_id;
-        let got = event.data.get("result").cloned().map(serde_json::from_value::<AgentResult>);
+        let got = event.data.field("result").map(serde_json::from_value::<AgentResult>);
         let problem = match got {
             Some(Ok(result)) if result == expected => return,
             Some(Ok(result)) => format!(
@@ -273,7 +273,7 @@ mod tests {
     fn a_wrong_result_is_caught_against_the_agents_pure_function() {
         let trace = answered_with(established(), 0, |frames| {
             if let ServerFrame::AgentCompleted(event) = &mut frames[4] {
-                event.data = serde_json::json!({"result": agent_result("something else")});
+                event.data = serde_json::json!({"result": agent_result("something else")}).into();
             }
         });
         let found = messages(&trace.build());

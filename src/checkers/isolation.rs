@@ -135,7 +135,7 @@ fn ids(context: &SessionContext) -> [&str; 4] {
 fn foreign_result(frame: &ServerFrame, own_messages: &BTreeMap<&str, &str>) -> Option<AgentResult> {
     let ServerFrame::AgentCompleted(event) = frame else { return None };
     let content = own_messages.get(event.message_id.as_str())?;
-    let result: AgentResult = serde_json::from_value(event.data.get("result")?.clone()).ok()?;
+    let result: AgentResult = serde_json::from_value(event.data.field("result")?).ok()?;
     (result != agent_result(content)).then_some(result)
 }
 
@@ -196,7 +196,7 @@ mod tests {
         let mut frames = builder.agent_frames(0, 1, 1, "alice again");
         let bobs = serde_json::json!({"result": agent_result("bob asks")});
         if let ServerFrame::AgentCompleted(event) = &mut frames[4] {
-            event.data = bobs;
+            event.data = bobs.into();
         }
         let builder = builder.sent(0, 1, 1, "alice again");
         let trace = frames.into_iter().fold(builder, |b, f| b.received(0, 1, f)).build();

@@ -203,7 +203,7 @@ impl TraceBuilder {
                     message_id: message_id(client, index),
                     request_id: request_id.clone(),
                     seq: state.seq,
-                    data,
+                    data: data.into(),
                 };
                 ServerFrame::event(kind, frame)
             })

@@ -5,8 +5,10 @@
 
 mod client;
 mod codes;
+mod event_data;
 mod server;
 
 pub use client::{BadMessage, ClientFrame, ClientMessage};
 pub use codes::{CloseCode, ErrorCode};
+pub use event_data::EventData;
 pub use server::{ErrorFrame, EventFrame, EventKind, ServerFrame};

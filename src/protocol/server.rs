@@ -3,9 +3,8 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::ErrorCode;
+use super::{ErrorCode, EventData};
 use crate::context::SessionContext;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,7 +28,7 @@ pub struct EventFrame {
     pub request_id: String,
     /// Position of this frame among the session's event frames, from 1.
     pub seq: u64,
-    pub data: Value,
+    pub data: EventData,
 }
 
 /// The steps of the agent, in the only order they may arrive for one message.
@@ -183,6 +182,8 @@ impl ServerFrame {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
     use crate::context::example;
 
@@ -193,7 +194,7 @@ mod tests {
             message_id: "m1".into(),
             request_id: "ctx_a_1_00000001.1".into(),
             seq,
-            data,
+            data: data.into(),
         };
         ServerFrame::event(kind, frame)
     }

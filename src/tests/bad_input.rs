@@ -55,7 +55,11 @@ async fn a_duplicate_in_flight_message_id_is_refused_and_runs_once() {
             }
             super::client::Seen::Frame(frame) => {
                 if let Some((EventKind::AgentCompleted, event)) = frame.as_event() {
-                    assert_eq!(event.data["result"]["chars"], 5, "the first message ran, not the second");
+                    assert_eq!(
+                        event.data.value()["result"]["chars"],
+                        5,
+                        "the first message ran, not the second"
+                    );
                     completed += 1;
                 }
             }

@@ -22,7 +22,7 @@ fn assert_answer(
         *last_seq = event.seq;
     }
     let (_, completed) = frames.last().unwrap().as_event().unwrap();
-    let result: AgentResult = serde_json::from_value(completed.data["result"].clone()).unwrap();
+    let result: AgentResult = serde_json::from_value(completed.data.field("result").unwrap()).unwrap();
     assert_eq!(result, agent_result(content));
 }
 

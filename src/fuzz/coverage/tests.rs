@@ -32,7 +32,7 @@ impl Script {
             message_id: format!("m{message}"),
             request_id: format!("ctx_a_1_00000001.{}", message + 1),
             seq: 5,
-            data: serde_json::json!({}),
+            data: serde_json::json!({}).into(),
         };
         self.then(Event::Received { client: 0, session, frame: ServerFrame::AgentCompleted(frame) })
     }

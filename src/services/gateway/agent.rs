@@ -81,7 +81,7 @@ impl Run<'_> {
             message_id: self.message.id.clone(),
             request_id: self.request_id.clone(),
             seq,
-            data,
+            data: data.into(),
         }
     }
 }
