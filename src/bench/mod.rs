@@ -87,7 +87,7 @@ pub struct Detail {
 }
 
 /// Runs every measurement, telling `progress` what it is doing.
-pub fn run(config: &BenchConfig, progress: impl Fn(&str)) -> anyhow::Result<BenchReport> {
+pub fn run(config: &BenchConfig, progress: impl Fn(&str) + Sync) -> anyhow::Result<BenchReport> {
     let mut detail = Detail::default();
     let repetitions = config.repetitions.max(1);
     let runs = config.runs.max(1);
@@ -125,7 +125,7 @@ pub fn run(config: &BenchConfig, progress: impl Fn(&str)) -> anyhow::Result<Benc
         let mut rss_mb: f64 = 0.0;
         for repetition in 1..=repetitions {
             progress(&format!("scale: {sessions} sessions ({repetition}/{repetitions})"));
-            let point = simulated::scale(sessions)?;
+            let point = simulated::scale(sessions, &progress)?;
             walls.push(point.wall_s);
             rss_mb = rss_mb.max(point.rss_mb);
         }

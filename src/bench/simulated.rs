@@ -1,13 +1,18 @@
 //! The simulated measurements: standard runs one after another, and one scale run with the peak
 //! memory it took.
 
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
 use super::ScalePoint;
 use crate::protocol::ServerFrame;
-use crate::sim::{self, Event, Scenario, Trace};
+use crate::sim::trace::Recorder;
+use crate::sim::{self, Event, Outcome, Scenario, Trace};
+
+/// How often a scale run says how far it has got: the largest runs take an hour.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// What a batch of standard runs took.
 pub(super) struct Batch {
@@ -25,19 +30,55 @@ pub(super) fn standard(runs: u64) -> anyhow::Result<Batch> {
     Ok(Batch { wall: started.elapsed(), simulated: Duration::from_millis(simulated_ms) })
 }
 
-/// One simulation of `sessions` concurrent sessions.
-pub(super) fn scale(sessions: usize) -> anyhow::Result<ScalePoint> {
+/// One simulation of `sessions` concurrent sessions, telling `progress` how far it has got every
+/// [`PROGRESS_EVERY`] of wall time.
+pub(super) fn scale(sessions: usize, progress: &(dyn Fn(&str) + Sync)) -> anyhow::Result<ScalePoint> {
     let scenario = Scenario::sessions(0, sessions);
+    let recorder = Recorder::default();
     let reset = reset_peak_rss();
     let started = Instant::now();
-    let trace = completed(&scenario)?;
+    let outcome = std::thread::scope(|scope| {
+        let (finished, watched) = mpsc::channel::<()>();
+        scope.spawn(|| watch(&recorder, started, watched, progress));
+        let outcome = sim::run_into(&scenario, &recorder);
+        drop(finished);
+        outcome
+    });
     let wall_s = started.elapsed().as_secs_f64();
+    let trace = completed_in(&scenario, outcome)?;
     let rss_mb = if reset { crate::soak::peak_rss_mb().unwrap_or(0.0) } else { 0.0 };
     let open = most_open(&trace);
     if open < sessions {
         bail!("only {open} of {sessions} sessions were open at once");
     }
     Ok(ScalePoint { sessions, wall_s, rss_mb })
+}
+
+/// Reports, until `finished` hangs up, how many sessions of the run `recorder` records have been
+/// established and finished, and its simulated time. It reads only records: the run itself is
+/// not slowed beyond the lock it takes for each.
+fn watch(
+    recorder: &Recorder,
+    started: Instant,
+    finished: mpsc::Receiver<()>,
+    progress: &(dyn Fn(&str) + Sync),
+) {
+    let (mut scanned, mut established, mut done, mut simulated_ms) = (0, 0, 0, 0);
+    while let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(PROGRESS_EVERY) {
+        scanned = recorder.scan_from(scanned, |record| {
+            simulated_ms = record.at_ms;
+            match record.event {
+                Event::Received { frame: ServerFrame::ConnectionEstablished { .. }, .. } => established += 1,
+                Event::ClientFinished { .. } => done += 1,
+                _ => {}
+            }
+        });
+        progress(&format!(
+            "  {:.0} s: {:.1} s simulated, {established} sessions established, {done} finished",
+            started.elapsed().as_secs_f64(),
+            simulated_ms as f64 / 1000.0,
+        ));
+    }
 }
 
 /// The most sessions open at one time: each client has one session, from its
@@ -61,7 +102,11 @@ fn most_open(trace: &Trace) -> usize {
 /// Runs `scenario`; an error unless the run ended cleanly with every message answered, since a
 /// run that failed early would flatter the figures.
 fn completed(scenario: &Scenario) -> anyhow::Result<Trace> {
-    let outcome = sim::run(scenario);
+    completed_in(scenario, sim::run(scenario))
+}
+
+/// The trace of `scenario`'s run, if it ended cleanly with every message answered.
+fn completed_in(scenario: &Scenario, outcome: Outcome) -> anyhow::Result<Trace> {
     if let Some(error) = outcome.error {
         bail!("seed {} failed: {error}", scenario.seed);
     }

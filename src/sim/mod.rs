@@ -46,6 +46,6 @@ pub mod trace;
 pub mod workload;
 
 pub use check::{CHECKERS, Checker, Violation, check};
-pub use run::{Outcome, run};
+pub use run::{Outcome, run, run_into};
 pub use scenario::Scenario;
 pub use trace::{Event, Record, Trace};

@@ -26,12 +26,17 @@ pub struct Outcome {
 /// Runs `scenario` to the end: until every client has finished and the gateway has been probed
 /// for sessions it still holds, or the run fails.
 pub fn run(scenario: &Scenario) -> Outcome {
+    run_into(scenario, &Recorder::default())
+}
+
+/// [`run`], recording into `recorder`, which another thread may read while the run goes on (to
+/// tell how far a long run has got); the records move into the outcome at the end.
+pub fn run_into(scenario: &Scenario, recorder: &Recorder) -> Outcome {
     if let Err(reason) = scenario.validate() {
         return Outcome { trace: Trace::default(), error: Some(format!("invalid scenario: {reason}")) };
     }
-    let recorder = Recorder::default();
     recorder.record_at(0, SIM_HOST, conditions(scenario));
-    let result = catch_unwind(AssertUnwindSafe(|| simulate(scenario, &recorder)));
+    let result = catch_unwind(AssertUnwindSafe(|| simulate(scenario, recorder)));
     let error = match result {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error),
