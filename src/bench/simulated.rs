@@ -54,27 +54,30 @@ pub(super) fn scale(sessions: usize, progress: &(dyn Fn(&str) + Sync)) -> anyhow
     Ok(ScalePoint { sessions, wall_s, rss_mb })
 }
 
-/// Reports, until `finished` hangs up, how many sessions of the run `recorder` records have been
-/// established and finished, and its simulated time. It reads only records: the run itself is
-/// not slowed beyond the lock it takes for each.
+/// Reports, until `finished` hangs up, how many sessions of the run `recorder` records have begun,
+/// been established and finished, and its simulated time: sessions piling up between the first
+/// two are the first sign of a run that has slowed to a crawl. It reads only records: the run
+/// itself is not slowed beyond the lock it takes for each.
 fn watch(
     recorder: &Recorder,
     started: Instant,
     finished: mpsc::Receiver<()>,
     progress: &(dyn Fn(&str) + Sync),
 ) {
-    let (mut scanned, mut established, mut done, mut simulated_ms) = (0, 0, 0, 0);
+    let (mut scanned, mut simulated_ms) = (0, 0);
+    let (mut begun, mut established, mut done) = (0, 0, 0);
     while let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(PROGRESS_EVERY) {
         scanned = recorder.scan_from(scanned, |record| {
             simulated_ms = record.at_ms;
             match record.event {
+                Event::ConnectAttempt { .. } => begun += 1,
                 Event::Received { frame: ServerFrame::ConnectionEstablished { .. }, .. } => established += 1,
                 Event::ClientFinished { .. } => done += 1,
                 _ => {}
             }
         });
         progress(&format!(
-            "  {:.0} s: {:.1} s simulated, {established} sessions established, {done} finished",
+            "  {:.0} s: {:.1} s simulated, sessions: {begun} begun, {established} established, {done} finished",
             started.elapsed().as_secs_f64(),
             simulated_ms as f64 / 1000.0,
         ));

@@ -10,10 +10,13 @@ const SESSIONS_PER_USER: usize = 10;
 /// Scale clients start spread evenly over at least this many ms, as users arriving, not all at
 /// once.
 const SCALE_RAMP_MS: u64 = 1000;
-/// Arrivals per ms at most. The gateway opens two connections to auth and idgen per session, each
-/// holding one of its 16,384 ephemeral ports for a few hundred ms: at 20 arrivals a ms, about
-/// 8,000 are in use at once.
-const SCALE_ARRIVALS_PER_MS: u64 = 20;
+/// Arrivals per ms at most. The gateway calls auth and then idgen for each session it establishes,
+/// each call on a connection that holds one of its 16,384 ephemeral ports until it has closed,
+/// and a connect takes about thirteen one-way trips. At 10 arrivals a ms some 6,500 sessions are
+/// being established at once (measured at 30,000 sessions); at 20 twice that, near enough to the
+/// ports' number that the 100,000-session run spent most of its time in turmoil-net looking for
+/// a free port, whose search scans every binding of the host for each port it tries.
+const SCALE_ARRIVALS_PER_MS: u64 = 10;
 const SCALE_MESSAGES: u32 = 2;
 /// At most this many clients on one client host, each holding one of its ephemeral ports.
 const SCALE_CLIENTS_PER_HOST: usize = 8000;
@@ -33,7 +36,7 @@ impl Scenario {
     }
 
     /// `sessions` clients on at least four client hosts, arriving over a second (longer past
-    /// 20,000 sessions), each sending two messages, with a think time before each as long as the
+    /// 10,000 sessions), each sending two messages, with a think time before each as long as the
     /// arrivals take, so that all the sessions are open at once; at most ten sessions per user.
     /// Otherwise as [`Scenario::standard`].
     pub fn sessions(seed: u64, sessions: usize) -> Scenario {
