@@ -39,7 +39,7 @@ pub(super) fn scale(sessions: usize, progress: &(dyn Fn(&str) + Sync)) -> anyhow
     let started = Instant::now();
     let outcome = std::thread::scope(|scope| {
         let (finished, watched) = mpsc::channel::<()>();
-        scope.spawn(|| watch(&recorder, started, watched, progress));
+        scope.spawn(|| watch(&recorder, started, PROGRESS_EVERY, watched, progress));
         let outcome = sim::run_into(&scenario, &recorder);
         drop(finished);
         outcome
@@ -54,19 +54,20 @@ pub(super) fn scale(sessions: usize, progress: &(dyn Fn(&str) + Sync)) -> anyhow
     Ok(ScalePoint { sessions, wall_s, rss_mb })
 }
 
-/// Reports, until `finished` hangs up, how many sessions of the run `recorder` records have begun,
+/// Reports `every` so often, until `finished` hangs up, how many sessions of the run `recorder` records have begun,
 /// been established and finished, and its simulated time: sessions piling up between the first
 /// two are the first sign of a run that has slowed to a crawl. It reads only records: the run
 /// itself is not slowed beyond the lock it takes for each.
 fn watch(
     recorder: &Recorder,
     started: Instant,
+    every: Duration,
     finished: mpsc::Receiver<()>,
     progress: &(dyn Fn(&str) + Sync),
 ) {
     let (mut scanned, mut simulated_ms) = (0, 0);
     let (mut begun, mut established, mut done) = (0, 0, 0);
-    while let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(PROGRESS_EVERY) {
+    while let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(every) {
         scanned = recorder.scan_from(scanned, |record| {
             simulated_ms = record.at_ms;
             match record.event {
@@ -143,4 +144,46 @@ fn simulated_ms_of(trace: &Trace) -> u64 {
 /// reading is the peak of what follows; false where Linux's /proc does not allow it.
 fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::context::example;
+
+    #[test]
+    fn a_scale_run_reports_sessions_begun_established_and_finished_as_it_goes() {
+        let recorder = Recorder::with_clock(|| None);
+        let session = |event| recorder.record_at(5, "client-0", event);
+        session(Event::ConnectAttempt { client: 0, session: 1 });
+        session(Event::ConnectAttempt { client: 1, session: 1 });
+        let context = example("alice");
+        session(Event::Received {
+            client: 0,
+            session: 1,
+            frame: ServerFrame::ConnectionEstablished { context },
+        });
+        recorder.record_at(
+            1500,
+            "client-0",
+            Event::ClientFinished { client: 0, sessions: 1, sent: 2, completed: 2 },
+        );
+        let lines = Mutex::new(Vec::<String>::new());
+        let report = |line: &str| lines.lock().unwrap().push(line.to_owned());
+        std::thread::scope(|scope| {
+            let (finished, watched) = mpsc::channel();
+            scope.spawn(|| watch(&recorder, Instant::now(), Duration::from_millis(1), watched, &report));
+            while lines.lock().unwrap().is_empty() {
+                std::thread::yield_now();
+            }
+            drop(finished);
+        });
+        let first = &lines.lock().unwrap()[0];
+        assert!(
+            first.ends_with(": 1.5 s simulated, sessions: 2 begun, 1 established, 1 finished"),
+            "{first}"
+        );
+    }
 }
