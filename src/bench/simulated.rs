@@ -11,7 +11,7 @@ use crate::protocol::ServerFrame;
 use crate::sim::trace::Recorder;
 use crate::sim::{self, Event, Outcome, Scenario, Trace};
 
-/// How often a scale run says how far it has got: the largest runs take an hour.
+/// How often a scale run says how far it has got: the largest take twenty minutes.
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// What a batch of standard runs took.
@@ -54,10 +54,10 @@ pub(super) fn scale(sessions: usize, progress: &(dyn Fn(&str) + Sync)) -> anyhow
     Ok(ScalePoint { sessions, wall_s, rss_mb })
 }
 
-/// Reports `every` so often, until `finished` hangs up, how many sessions of the run `recorder` records have begun,
-/// been established and finished, and its simulated time: sessions piling up between the first
-/// two are the first sign of a run that has slowed to a crawl. It reads only records: the run
-/// itself is not slowed beyond the lock it takes for each.
+/// Reports every `every`, until `finished` hangs up, how many sessions of the run `recorder`
+/// records have begun, been established and finished, and its simulated time: sessions piling
+/// up between the first two are the first sign of a run that has slowed to a crawl. It reads
+/// only records: the run itself is not slowed beyond the lock it takes for each.
 fn watch(
     recorder: &Recorder,
     started: Instant,
