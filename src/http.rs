@@ -1,8 +1,10 @@
 //! A minimal JSON-over-HTTP/1.1 client over any [`Net`]: how the gateway talks to auth and idgen.
 //!
-//! One connection per call. It costs a handshake, but a call never inherits a connection broken
-//! by a restart or a partition, which keeps retry behaviour easy to reason about.
+//! Calls to a service reuse its idle keep-alive connections ([`Connections`]): a new connection
+//! for every call cost a TCP handshake and a close each time, and at a few thousand sessions
+//! arriving a second the gateway's ephemeral ports ran short.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -51,6 +53,51 @@ impl HttpError {
     }
 }
 
+/// How many idle connections to one service are kept; more are closed once their call ends.
+const MAX_IDLE: usize = 16;
+
+/// One service's address and the idle connections to it that later calls may take, the most
+/// recently used first. A transient failure of any call drops them all: whatever broke one (a
+/// restart of the service, a partition) may have broken the others, and a retry on a connection
+/// a crashed peer left half open would spend its whole timeout before it knew.
+pub struct Connections {
+    addr: String,
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+}
+
+impl Connections {
+    pub fn new(addr: impl Into<String>) -> Connections {
+        Connections { addr: addr.into(), idle: Mutex::default() }
+    }
+
+    /// An idle connection the service has not closed, if there is one.
+    fn take(&self) -> Option<SendRequest<Full<Bytes>>> {
+        let mut idle = self.idle();
+        while let Some(sender) = idle.pop() {
+            if sender.is_ready() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    /// Keeps `sender`, whose call has been answered in full, for the next call.
+    fn keep(&self, sender: SendRequest<Full<Bytes>>) {
+        let mut idle = self.idle();
+        if idle.len() < MAX_IDLE {
+            idle.push(sender);
+        }
+    }
+
+    fn forget_all(&self) {
+        self.idle().clear();
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SendRequest<Full<Bytes>>>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// GETs `http://{addr}{path}` and returns the status, within `timeout`. For health checks.
 pub async fn get_status<N: Net>(
     net: &N,
@@ -82,28 +129,37 @@ async fn get<N: Net>(net: &N, addr: &str, path: &str) -> Result<Response<Incomin
     sender.send_request(request).await.map_err(|e| HttpError::Exchange(e.to_string()))
 }
 
-/// POSTs `body` as JSON to `http://{addr}{path}` and parses a 200 answer, all within `timeout`.
+/// POSTs `body` as JSON to `{path}` of the service `to` and parses a 200 answer, all within
+/// `timeout`.
 pub async fn post_json<N: Net, B: Serialize, R: DeserializeOwned>(
     net: &N,
-    addr: &str,
+    to: &Connections,
     path: &str,
     headers: &[(&str, &str)],
     body: &B,
     timeout: Duration,
 ) -> Result<R, HttpError> {
-    tokio::time::timeout(timeout, exchange(net, addr, path, headers, body))
+    let result = tokio::time::timeout(timeout, exchange(net, to, path, headers, body))
         .await
-        .unwrap_or(Err(HttpError::Timeout(timeout)))
+        .unwrap_or(Err(HttpError::Timeout(timeout)));
+    if result.as_ref().is_err_and(HttpError::is_transient) {
+        to.forget_all();
+    }
+    result
 }
 
 async fn exchange<N: Net, B: Serialize, R: DeserializeOwned>(
     net: &N,
-    addr: &str,
+    to: &Connections,
     path: &str,
     headers: &[(&str, &str)],
     body: &B,
 ) -> Result<R, HttpError> {
-    let mut sender = open(net, addr).await?;
+    let addr = to.addr.as_str();
+    let mut sender = match to.take() {
+        Some(sender) => sender,
+        None => open(net, addr).await?,
+    };
     let payload = serde_json::to_vec(body).expect("request bodies always serialise");
     let mut request = Request::post(path)
         .header(hyper::header::HOST, addr)
@@ -114,7 +170,9 @@ async fn exchange<N: Net, B: Serialize, R: DeserializeOwned>(
     let request =
         request.body(Full::new(Bytes::from(payload))).map_err(|e| HttpError::Exchange(e.to_string()))?;
     let response = sender.send_request(request).await.map_err(|e| HttpError::Exchange(e.to_string()))?;
-    read_json(response).await
+    let answer = read_json(response).await?;
+    to.keep(sender);
+    Ok(answer)
 }
 
 async fn read_json<R: DeserializeOwned>(response: Response<Incoming>) -> Result<R, HttpError> {
@@ -136,7 +194,7 @@ async fn open<N: Net>(net: &N, addr: &str) -> Result<SendRequest<Full<Bytes>>, H
         .handshake(TokioIo::new(stream))
         .await
         .map_err(|e| HttpError::Exchange(e.to_string()))?;
-    // The connection task ends when the response has been read and `sender` is dropped.
+    // The connection task ends when `sender` is dropped, or the service closes the connection.
     net.spawn(connection);
     Ok(sender)
 }

@@ -39,7 +39,9 @@ pub struct Record {
 ///   present their token as a subprotocol; the environment-agnostic rerun is drawn per seed.
 /// - 4: packets keep their order within a flow (one direction of one connection) instead of
 ///   within a host pair, and packets due at one instant are ordered flow by flow.
-pub const TRACE_FORMAT_VERSION: u32 = 4;
+/// - 5: the gateway's calls to auth and idgen reuse idle keep-alive connections instead of
+///   opening one each, so a seed's packets, and the instants of what follows them, change.
+pub const TRACE_FORMAT_VERSION: u32 = 5;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::client::{Auth, Client};
 use super::stack::{SERVICE_SECRET, Stack, jwt_secret, token_for};
 use crate::clock::{Clock, SystemClock};
-use crate::http::{HttpError, post_json};
+use crate::http::{Connections, HttpError, post_json};
 use crate::net::TokioNet;
 use crate::protocol::ErrorCode;
 use crate::services::auth::{SERVICE_SECRET_HEADER, ValidateRequest, ValidateResponse};
@@ -74,13 +74,13 @@ async fn a_token_for_an_unknown_user_gets_auth_failed_and_1008() {
 async fn auth_answers_401_to_callers_without_the_service_secret() {
     let stack = Stack::start().await;
     let request = ValidateRequest { token: token_for("alice") };
-    let addr = stack.auth.to_string();
+    let auth = Connections::new(stack.auth.to_string());
     let timeout = Duration::from_secs(5);
     for secret in [None, Some("wrong-secret")] {
         let headers: Vec<(&str, &str)> = secret.map(|s| (SERVICE_SECRET_HEADER, s)).into_iter().collect();
         let answer = post_json::<_, _, ValidateResponse>(
             &TokioNet,
-            &addr,
+            &auth,
             "/auth/validate",
             &headers,
             &request,
@@ -92,7 +92,7 @@ async fn auth_answers_401_to_callers_without_the_service_secret() {
     let headers = [(SERVICE_SECRET_HEADER, SERVICE_SECRET)];
     let bad = ValidateRequest { token: "garbage".into() };
     let answer: ValidateResponse =
-        post_json(&TokioNet, &addr, "/auth/validate", &headers, &bad, timeout).await.unwrap();
+        post_json(&TokioNet, &auth, "/auth/validate", &headers, &bad, timeout).await.unwrap();
     assert_eq!((answer.valid, answer.error), (false, Some(TokenError::Malformed)));
     stack.shutdown().await;
 }

@@ -6,13 +6,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::{SharedClock, SystemClock, seeded_rng};
 use crate::context::{SessionContext, SessionIds};
-use crate::http::post_json;
+use crate::http::{Connections, post_json};
 use crate::net::{Net, TokioNet};
 use crate::services::idgen::{self, IdgenConfig, SessionRequest};
 
 async fn issue(addr: &str) -> SessionIds {
     let request = SessionRequest { user_id: "alice".into() };
-    post_json(&TokioNet, addr, "/ids/session", &[], &request, Duration::from_secs(5)).await.unwrap()
+    let idgen = Connections::new(addr);
+    post_json(&TokioNet, &idgen, "/ids/session", &[], &request, Duration::from_secs(5)).await.unwrap()
 }
 
 #[tokio::test]

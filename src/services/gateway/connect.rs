@@ -56,9 +56,9 @@ pub(super) async fn establish<N: Net>(
     };
 
     let request = SessionRequest { user_id: user_id.clone() };
-    let (net, request) = (&gateway.net, &request);
+    let (net, idgen, request) = (&gateway.net, &gateway.idgen, &request);
     let ids = retrying(&config.retry, deadline, rng, move |timeout| {
-        post_json::<_, _, SessionIds>(net, &config.idgen_addr, "/ids/session", &[], request, timeout)
+        post_json::<_, _, SessionIds>(net, idgen, "/ids/session", &[], request, timeout)
     })
     .await;
     let ids = match ids {
@@ -86,16 +86,9 @@ async fn authenticate<N: Net>(
     let secret = config.service_secret.expose();
     let request = ValidateRequest { token: token.to_owned() };
     let headers = [(SERVICE_SECRET_HEADER, secret)];
-    let (net, request, headers) = (&gateway.net, &request, &headers);
+    let (net, auth, request, headers) = (&gateway.net, &gateway.auth, &request, &headers);
     let verdict = retrying(&config.retry, deadline, rng, move |timeout| {
-        post_json::<_, _, ValidateResponse>(
-            net,
-            &config.auth_addr,
-            "/auth/validate",
-            headers,
-            request,
-            timeout,
-        )
+        post_json::<_, _, ValidateResponse>(net, auth, "/auth/validate", headers, request, timeout)
     })
     .await
     .map_err(|exhausted| dependency_failure("auth", ErrorCode::AuthUnavailable, &config.retry, exhausted))?;

@@ -19,7 +19,7 @@ pub(super) async fn rebuild_context<N: Net>(
     let config = &gateway.config;
     let request = SessionRequest { user_id: session.user_id.clone() };
     let timeout = config.retry.per_try_timeout;
-    let ids: SessionIds = post_json(&gateway.net, &config.idgen_addr, "/ids/session", &[], &request, timeout)
+    let ids: SessionIds = post_json(&gateway.net, &gateway.idgen, "/ids/session", &[], &request, timeout)
         .await
         .map_err(|error| format!("idgen call for the message context failed: {error}"))?;
     let rebuilt = SessionContext::build(&session.user_id, ids).map_err(|error| error.to_string())?;

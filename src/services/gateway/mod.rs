@@ -35,12 +35,15 @@ pub use limits::SessionStats;
 
 use super::accept;
 use crate::clock::{Rng, SharedClock, seeded_rng};
+use crate::http::Connections;
 use crate::net::Net;
 use limits::SessionCounts;
 
 struct Gateway<N> {
     config: GatewayConfig,
     net: N,
+    auth: Connections,
+    idgen: Connections,
     /// Each session draws its own RNG seed from here once, so a session's delays do not depend
     /// on how other sessions interleave.
     seeds: Mutex<Rng>,
@@ -67,6 +70,8 @@ pub async fn serve<N: Net>(
 ) -> io::Result<()> {
     tracing::info!(mode = %config.mode, environment = %config.environment.label, "gateway starting");
     let gateway = Arc::new(Gateway {
+        auth: Connections::new(&config.auth_addr),
+        idgen: Connections::new(&config.idgen_addr),
         config,
         net,
         seeds: Mutex::new(rng),
