@@ -1,8 +1,8 @@
 //! A minimal JSON-over-HTTP/1.1 client over any [`Net`]: how the gateway talks to auth and idgen.
 //!
 //! Calls to a service reuse its idle keep-alive connections ([`Connections`]): a new connection
-//! for every call cost a TCP handshake and a close each time, and at a few thousand sessions
-//! arriving a second the gateway's ephemeral ports ran short.
+//! for every call cost a TCP handshake and a close each time, and with twenty sessions arriving
+//! a millisecond the gateway's ephemeral ports ran short.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;

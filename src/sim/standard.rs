@@ -11,11 +11,12 @@ const SESSIONS_PER_USER: usize = 10;
 /// once.
 const SCALE_RAMP_MS: u64 = 1000;
 /// Arrivals per ms at most. The gateway calls auth and then idgen for each session it establishes,
-/// each call on a connection that holds one of its 16,384 ephemeral ports until it has closed,
+/// each call in flight on a connection of its own that holds one of its 16,384 ephemeral ports,
 /// and a connect takes about thirteen one-way trips. At 10 arrivals a ms some 6,500 sessions are
-/// being established at once (measured at 30,000 sessions); at 20 twice that, near enough to the
-/// ports' number that the 100,000-session run spent most of its time in turmoil-net looking for
-/// a free port, whose search scans every binding of the host for each port it tries.
+/// being established at once (measured at 30,000 sessions, when every call opened a connection
+/// and closed it after); at 20 twice that, near enough to the ports' number that the
+/// 100,000-session run spent most of its time in turmoil-net looking for a free port, whose
+/// search scans every binding of the host for each port it tries.
 const SCALE_ARRIVALS_PER_MS: u64 = 10;
 const SCALE_MESSAGES: u32 = 2;
 /// At most this many clients on one client host, each holding one of its ephemeral ports.
