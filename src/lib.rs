@@ -10,7 +10,8 @@
 //! - [`context`]: the session context and its strict validation, the same in every environment.
 //! - [`ids`]: identifier formats, unique across idgen restarts.
 //! - [`token`]: minting and verifying the HS256 access tokens.
-//! - [`http`]: the small JSON-over-HTTP client the gateway calls auth and idgen with.
+//! - [`http`]: the small JSON-over-HTTP client the gateway calls auth and idgen with, keeping
+//!   their connections alive between calls.
 //! - [`services`]: auth, idgen and the gateway themselves.
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
