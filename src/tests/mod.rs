@@ -10,6 +10,7 @@ mod bad_input;
 mod dependencies;
 mod happy_path;
 mod idgen_restart;
+mod kept_alive;
 mod legacy_modes;
 mod limits;
 mod secrecy;

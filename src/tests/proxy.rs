@@ -11,20 +11,27 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct Proxy {
     pub addr: SocketAddr,
     delay_ms: Arc<AtomicU64>,
+    opened: Arc<AtomicU64>,
 }
 
 impl Proxy {
     pub async fn start(upstream: SocketAddr) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let delay_ms = Arc::new(AtomicU64::new(0));
-        let delay = Arc::clone(&delay_ms);
+        let (delay_ms, opened) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let (delay, count) = (Arc::clone(&delay_ms), Arc::clone(&opened));
         tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(forward(inbound, upstream, Arc::clone(&delay)));
             }
         });
-        Proxy { addr, delay_ms }
+        Proxy { addr, delay_ms, opened }
+    }
+
+    /// How many connections callers have opened through the proxy.
+    pub fn opened(&self) -> u64 {
+        self.opened.load(Ordering::SeqCst)
     }
 
     /// Delays everything sent through the proxy from now on by `delay` before it reaches

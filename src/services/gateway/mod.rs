@@ -42,6 +42,7 @@ use limits::SessionCounts;
 struct Gateway<N> {
     config: GatewayConfig,
     net: N,
+    /// Kept-alive connections to auth and to idgen, shared by every session's calls.
     auth: Connections,
     idgen: Connections,
     /// Each session draws its own RNG seed from here once, so a session's delays do not depend
