@@ -4,7 +4,7 @@
 //! for every call cost a TCP handshake and a close each time, and with twenty sessions arriving
 //! a millisecond the gateway's ephemeral ports ran short.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -53,6 +53,9 @@ impl HttpError {
     }
 }
 
+/// The sending half of one HTTP/1.1 connection; its other half runs on a task of its own.
+type Sender = SendRequest<Full<Bytes>>;
+
 /// How many idle connections to one service are kept; more are closed once their call ends.
 const MAX_IDLE: usize = 16;
 
@@ -62,7 +65,7 @@ const MAX_IDLE: usize = 16;
 /// a crashed peer left half open would spend its whole timeout before it knew.
 pub struct Connections {
     addr: String,
-    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+    idle: Mutex<Vec<Sender>>,
 }
 
 impl Connections {
@@ -70,8 +73,9 @@ impl Connections {
         Connections { addr: addr.into(), idle: Mutex::default() }
     }
 
-    /// An idle connection the service has not closed, if there is one.
-    fn take(&self) -> Option<SendRequest<Full<Bytes>>> {
+    /// The most recently kept idle connection that is ready for a request, if there is one;
+    /// those the service has closed, or that are not ready, are dropped on the way.
+    fn take(&self) -> Option<Sender> {
         let mut idle = self.idle();
         while let Some(sender) = idle.pop() {
             if sender.is_ready() {
@@ -82,7 +86,7 @@ impl Connections {
     }
 
     /// Keeps `sender`, whose call has been answered in full, for the next call.
-    fn keep(&self, sender: SendRequest<Full<Bytes>>) {
+    fn keep(&self, sender: Sender) {
         let mut idle = self.idle();
         if idle.len() < MAX_IDLE {
             idle.push(sender);
@@ -93,7 +97,7 @@ impl Connections {
         self.idle().clear();
     }
 
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SendRequest<Full<Bytes>>>> {
+    fn idle(&self) -> MutexGuard<'_, Vec<Sender>> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -187,7 +191,7 @@ async fn read_json<R: DeserializeOwned>(response: Response<Incoming>) -> Result<
     serde_json::from_slice(&bytes).map_err(|e| HttpError::Body(e.to_string()))
 }
 
-async fn open<N: Net>(net: &N, addr: &str) -> Result<SendRequest<Full<Bytes>>, HttpError> {
+async fn open<N: Net>(net: &N, addr: &str) -> Result<Sender, HttpError> {
     let stream = net.connect(addr).await.map_err(HttpError::Connect)?;
     let (sender, connection) = hyper::client::conn::http1::Builder::new()
         .read_buf_exact_size(Some(READ_BUFFER_BYTES))
