@@ -9,12 +9,16 @@
 //!    times faster the simulation is;
 //! 5. the raw work of that workload without any network ([`raw`]): the simulation's wall time as a
 //!    ratio over it;
-//! 6. scale: many concurrent sessions in one simulation ([`Scenario::sessions`]): wall time and the
-//!    process's peak resident memory.
+//! 6. scale: many concurrent sessions in one simulation ([`Scenario::sessions`]): wall time, the
+//!    process's peak resident memory and the engine's scheduler passes;
+//! 7. turmoil-net alone ([`floor`]) with as many connections open as the scale runs have
+//!    sessions: what an egress pass and closing a connection cost it, which no work in our layer
+//!    can take away.
 //!
 //! Nothing is assumed: every figure comes from the runs the bench makes.
 
 mod baseline;
+mod floor;
 mod raw;
 mod real;
 mod report;
@@ -50,6 +54,7 @@ pub struct BenchReport {
     pub speedup_vs_real: f64,
     pub overhead_vs_raw: f64,
     pub scale: Vec<ScalePoint>,
+    pub turmoil_net: Vec<FloorPoint>,
     /// Every repetition, for the table and its spread.
     #[serde(skip)]
     pub detail: Detail,
@@ -63,7 +68,22 @@ pub struct ScalePoint {
     /// Peak resident memory of this process while the simulation ran, in MB (the largest over
     /// the repetitions); 0 where /proc does not tell.
     pub rss_mb: f64,
+    /// Scheduler passes of the run (the same in every repetition): each egresses every socket.
+    pub passes: u64,
 }
+
+/// turmoil-net's cost with `connections` open between two hosts, medians.
+#[derive(Clone, Debug, Serialize)]
+pub struct FloorPoint {
+    pub connections: usize,
+    /// One egress pass with nothing to send, in µs.
+    pub egress_pass_us: f64,
+    /// Closing one connection, both ends, in µs.
+    pub close_us: f64,
+}
+
+/// The most connections [`floor`] opens: its client host has 16,384 ephemeral ports.
+const FLOOR_MAX_CONNECTIONS: usize = 10_000;
 
 /// The samples behind the report, one per repetition.
 #[derive(Clone, Debug, Default)]
@@ -122,15 +142,31 @@ pub fn run(config: &BenchConfig, progress: impl Fn(&str) + Sync) -> anyhow::Resu
     let mut scale = Vec::new();
     for &sessions in &config.sessions {
         let mut walls = Samples::default();
-        let mut rss_mb: f64 = 0.0;
+        let (mut rss_mb, mut passes): (f64, u64) = (0.0, 0);
         for repetition in 1..=repetitions {
             progress(&format!("scale: {sessions} sessions ({repetition}/{repetitions})"));
             let point = simulated::scale(sessions, &progress)?;
             walls.push(point.wall_s);
             rss_mb = rss_mb.max(point.rss_mb);
+            passes = point.passes;
         }
-        scale.push(ScalePoint { sessions, wall_s: walls.median(), rss_mb });
+        scale.push(ScalePoint { sessions, wall_s: walls.median(), rss_mb, passes });
         detail.scale_wall_s.push(walls);
+    }
+    let mut turmoil_net = Vec::new();
+    for &connections in config.sessions.iter().filter(|&&n| n <= FLOOR_MAX_CONNECTIONS) {
+        progress(&format!("turmoil-net alone: {connections} connections"));
+        let (mut passes, mut closes) = (Samples::default(), Samples::default());
+        for _ in 0..repetitions {
+            let measured = floor::measure(connections)?;
+            passes.push(micros(measured.egress_pass));
+            closes.push(micros(measured.close));
+        }
+        turmoil_net.push(FloorPoint {
+            connections,
+            egress_pass_us: passes.median(),
+            close_us: closes.median(),
+        });
     }
     let standard_wall_ms = detail.standard_wall_ms.median();
     Ok(BenchReport {
@@ -140,12 +176,17 @@ pub fn run(config: &BenchConfig, progress: impl Fn(&str) + Sync) -> anyhow::Resu
         speedup_vs_real: detail.real_wall_ms.median() / standard_wall_ms,
         overhead_vs_raw: standard_wall_ms / detail.raw_wall_ms.median(),
         scale,
+        turmoil_net,
         detail,
     })
 }
 
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1_000_000.0
 }
 
 #[cfg(test)]
@@ -163,6 +204,8 @@ mod tests {
             report.speedup_vs_real,
             report.overhead_vs_raw,
             report.scale[0].wall_s,
+            report.turmoil_net[0].egress_pass_us,
+            report.turmoil_net[0].close_us,
         ] {
             assert!(figure.is_finite() && figure > 0.0, "{report:?}");
         }
@@ -176,8 +219,11 @@ mod tests {
             "sim_to_wall",
             "speedup_vs_real",
             "standard_sims_per_sec",
+            "turmoil_net",
         ];
         assert_eq!(keys, expected);
         assert_eq!(json["scale"][0]["sessions"], 3);
+        assert!(report.scale[0].passes > 0);
+        assert_eq!(json["turmoil_net"][0]["connections"], 3);
     }
 }

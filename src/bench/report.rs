@@ -95,19 +95,30 @@ impl fmt::Display for BenchReport {
             d.baseline_sims_per_sec.median(),
             d.baseline_sim_to_wall.median(),
         )?;
-        writeln!(f, "{:<34} {:>12} {:>8} {:>10}", "scale: sessions", "wall s", "spread", "peak RSS MB")?;
+        writeln!(
+            f,
+            "{:<34} {:>12} {:>8} {:>10} {:>8}",
+            "scale: sessions", "wall s", "spread", "peak RSS MB", "passes"
+        )?;
         for (point, walls) in self.scale.iter().zip(&d.scale_wall_s) {
             let met = point.wall_s <= Targets::SCALE_WALL_S && point.rss_mb <= Targets::SCALE_RSS_MB;
             let judged = point.sessions == Targets::SCALE_SESSIONS;
             writeln!(
                 f,
-                "{:<34} {:>12.3} {:>8} {:>10.0}  {}",
+                "{:<34} {:>12.3} {:>8} {:>10.0} {:>8}  {}",
                 point.sessions,
                 point.wall_s,
                 spread(walls),
                 point.rss_mb,
+                point.passes,
                 if judged { verdict(met) } else { "" },
             )?;
+        }
+        if !self.turmoil_net.is_empty() {
+            writeln!(f, "{:<34} {:>12} {:>8}", "turmoil-net alone: connections", "egress µs", "close µs")?;
+        }
+        for point in &self.turmoil_net {
+            writeln!(f, "{:<34} {:>12.1} {:>8.1}", point.connections, point.egress_pass_us, point.close_us)?;
         }
         Ok(())
     }

@@ -45,13 +45,14 @@ pub(super) fn scale(sessions: usize, progress: &(dyn Fn(&str) + Sync)) -> anyhow
         outcome
     });
     let wall_s = started.elapsed().as_secs_f64();
+    let passes = outcome.passes;
     let trace = completed_in(&scenario, outcome)?;
     let rss_mb = if reset { crate::soak::peak_rss_mb().unwrap_or(0.0) } else { 0.0 };
     let open = most_open(&trace);
     if open < sessions {
         bail!("only {open} of {sessions} sessions were open at once");
     }
-    Ok(ScalePoint { sessions, wall_s, rss_mb })
+    Ok(ScalePoint { sessions, wall_s, rss_mb, passes })
 }
 
 /// Reports every `every`, until `finished` hangs up, how many sessions of the run `recorder`

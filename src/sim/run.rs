@@ -21,6 +21,8 @@ pub struct Outcome {
     /// A run that did not finish in time, a service that failed, a harness error, a panic, or an
     /// invalid scenario.
     pub error: Option<String>,
+    /// Scheduler passes the engine made: each is an egress of every host's sockets.
+    pub passes: u64,
 }
 
 /// Runs `scenario` to the end: until every client has finished and the gateway has been probed
@@ -33,16 +35,18 @@ pub fn run(scenario: &Scenario) -> Outcome {
 /// tell how far a long run has got); the records move into the outcome at the end.
 pub fn run_into(scenario: &Scenario, recorder: &Recorder) -> Outcome {
     if let Err(reason) = scenario.validate() {
-        return Outcome { trace: Trace::default(), error: Some(format!("invalid scenario: {reason}")) };
+        let error = Some(format!("invalid scenario: {reason}"));
+        return Outcome { trace: Trace::default(), error, passes: 0 };
     }
     recorder.record_at(0, SIM_HOST, conditions(scenario));
-    let result = catch_unwind(AssertUnwindSafe(|| simulate(scenario, recorder)));
+    let mut passes = 0;
+    let result = catch_unwind(AssertUnwindSafe(|| simulate(scenario, recorder, &mut passes)));
     let error = match result {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error),
         Err(panic) => Some(format!("panic: {}", panic_message(&*panic))),
     };
-    Outcome { trace: recorder.take_trace(), error }
+    Outcome { trace: recorder.take_trace(), error, passes }
 }
 
 /// The first record of every trace: what the checkers cannot see happen.
@@ -64,7 +68,7 @@ fn conditions(scenario: &Scenario) -> Event {
     }
 }
 
-fn simulate(scenario: &Scenario, recorder: &Recorder) -> Result<(), String> {
+fn simulate(scenario: &Scenario, recorder: &Recorder, passes: &mut u64) -> Result<(), String> {
     let mut hosts = scenario.hosts();
     hosts.push(PROBE_HOST.to_owned());
     let network = NetworkConfig {
@@ -84,6 +88,7 @@ fn simulate(scenario: &Scenario, recorder: &Recorder) -> Result<(), String> {
     let mut injector = Injector::new(scenario);
     let mut probing = false;
     engine.run(Duration::from_millis(scenario.duration_ms()), |world| {
+        *passes = world.passes();
         let next_fault = injector.apply_due(world, recorder);
         if probing {
             if world.is_finished(PROBE_HOST) {
