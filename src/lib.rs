@@ -20,7 +20,8 @@
 //!   which runs a scenario and applies them.
 //! - [`fuzz`]: many drawn scenarios in parallel, sharded for CI, summed up with coverage;
 //!   [`explain`]: one session of a run as a sequence diagram.
-//! - [`bench`]: the simulator's speed, measured beside real TCP and the raw work.
+//! - [`bench`]: the simulator's speed, measured beside real TCP and the raw work, and
+//!   turmoil-net's own cost as connections pile up.
 //! - [`cli`]: the `gatesim` command (`fuzz`, `explain`, `replay`, `scenario`, `bench`, `serve`,
 //!   `token`, `soak`).
 

@@ -82,8 +82,8 @@ fn close(
     }
 }
 
-/// Moves packets between the hosts until none is left.
-fn settle(network: &EnterGuard) {
+/// Moves packets between bare turmoil-net's hosts until none is left.
+pub(crate) fn settle(network: &EnterGuard) {
     let mut out = Vec::new();
     loop {
         network.egress_all(&mut out);
@@ -94,8 +94,8 @@ fn settle(network: &EnterGuard) {
     }
 }
 
-/// Polls `future` once.
-fn poll<T>(future: Pin<&mut impl Future<Output = T>>) -> Poll<T> {
+/// Polls `future` once, as bare turmoil-net's calls need no runtime.
+pub(crate) fn poll<T>(future: Pin<&mut impl Future<Output = T>>) -> Poll<T> {
     future.poll(&mut Context::from_waker(Waker::noop()))
 }
 

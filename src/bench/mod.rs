@@ -18,7 +18,7 @@
 //! Nothing is assumed: every figure comes from the runs the bench makes.
 
 mod baseline;
-mod floor;
+pub(crate) mod floor;
 mod raw;
 mod real;
 mod report;

@@ -56,35 +56,19 @@ mod tests {
     use std::io::ErrorKind;
     use std::net::IpAddr;
     use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
+    use std::task::Poll;
 
     use turmoil_net::shim::tokio::net::{TcpListener, TcpStream};
     use turmoil_net::{EnterGuard, HostId, Net, NetstatState, Packet, TcpFlags, TcpSegment, Transport};
 
     use super::*;
+    use crate::bench::floor::{poll, settle};
 
     /// A server and a client, with the server's listener on port 80.
     fn two_hosts() -> (EnterGuard, [(HostId, IpAddr); 2]) {
         let mut net = Net::new();
         let hosts = ["server", "client"].map(|name| (net.add_host(name), net.lookup(name)));
         (net.enter(), hosts)
-    }
-
-    /// Polls `future` once: these calls never wait on anything but the network.
-    fn poll<T>(future: std::pin::Pin<&mut impl Future<Output = T>>) -> Poll<T> {
-        future.poll(&mut Context::from_waker(Waker::noop()))
-    }
-
-    /// Moves every packet to its destination until none is left.
-    fn exchange(network: &EnterGuard) {
-        let mut out = Vec::new();
-        loop {
-            network.egress_all(&mut out);
-            if out.is_empty() {
-                return;
-            }
-            out.drain(..).for_each(|packet| network.deliver(packet));
-        }
     }
 
     fn segment(from: (IpAddr, u16), to: (IpAddr, u16), flags: TcpFlags) -> Packet {
@@ -109,7 +93,7 @@ mod tests {
         network.set_current(client);
         let mut connect = pin!(TcpStream::connect("server:80"));
         assert!(poll(connect.as_mut()).is_pending());
-        exchange(&network);
+        settle(&network);
         let Poll::Ready(Ok(_client_stream)) = poll(connect) else { panic!("the client connects") };
         network.set_current(server);
         let Poll::Ready(Ok((accepted, _))) = poll(pin!(listener.accept())) else { panic!("accepts") };
