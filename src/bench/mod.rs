@@ -68,7 +68,8 @@ pub struct ScalePoint {
     /// Peak resident memory of this process while the simulation ran, in MB (the largest over
     /// the repetitions); 0 where /proc does not tell.
     pub rss_mb: f64,
-    /// Scheduler passes of the run (the same in every repetition): each egresses every socket.
+    /// Scheduler passes of the run (the same in every repetition): nearly every one egresses
+    /// every socket of every host.
     pub passes: u64,
 }
 

@@ -21,7 +21,7 @@ pub struct Outcome {
     /// A run that did not finish in time, a service that failed, a harness error, a panic, or an
     /// invalid scenario.
     pub error: Option<String>,
-    /// Scheduler passes the engine made: each is an egress of every host's sockets.
+    /// Scheduler passes the engine made: nearly every one egresses every socket of every host.
     pub passes: u64,
 }
 
