@@ -87,8 +87,7 @@ fn simulate(scenario: &Scenario, recorder: &Recorder, passes: &mut u64) -> Resul
     let client_hosts: Vec<_> = (0..scenario.client_hosts.len()).map(client_host).collect();
     let mut injector = Injector::new(scenario);
     let mut probing = false;
-    engine.run(Duration::from_millis(scenario.duration_ms()), |world| {
-        *passes = world.passes();
+    let result = engine.run(Duration::from_millis(scenario.duration_ms()), |world| {
         let next_fault = injector.apply_due(world, recorder);
         if probing {
             if world.is_finished(PROBE_HOST) {
@@ -99,5 +98,7 @@ fn simulate(scenario: &Scenario, recorder: &Recorder, passes: &mut u64) -> Resul
             probing = true;
         }
         Step::Until(next_fault.map(|ms| world.instant(ms)))
-    })
+    });
+    *passes = engine.passes();
+    result
 }

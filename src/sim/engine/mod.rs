@@ -166,6 +166,11 @@ impl Engine {
         Engine { runtime, world }
     }
 
+    /// How many passes the scheduler has made.
+    pub fn passes(&self) -> u64 {
+        self.world.passes
+    }
+
     /// Gives `host` its software, started when the run starts and again on every restart.
     pub fn install(&mut self, host: &str, software: Software) {
         let index = self.world.host(host);
@@ -229,11 +234,6 @@ impl World {
     /// Milliseconds of simulated time since the run started.
     pub fn now_ms(&self) -> u64 {
         u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// How many passes the scheduler has made.
-    pub fn passes(&self) -> u64 {
-        self.passes
     }
 
     /// The instant `ms` milliseconds into the run.
