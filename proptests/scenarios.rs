@@ -4,9 +4,9 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use gatesim::checkers::Violation;
 use gatesim::checkers::{Options, verify};
 use gatesim::services::gateway::Mode;
-use gatesim::sim::Violation;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 

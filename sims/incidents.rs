@@ -50,7 +50,7 @@ fn legacy_per_message_context_fails_when_idgen_becomes_ready_between_connect_and
     let message = refused.expect("the first message was not refused");
     assert!(message.contains("context validation failed"), "{message}");
     assert!(server_close_codes(&outcome.trace).contains(&1011));
-    assert!(!gatesim::sim::check(&outcome).is_empty(), "the checkers missed the 1011");
+    assert!(!gatesim::checkers::check(&outcome).passed(), "the checkers missed the 1011");
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn the_staging_accommodation_shows_where_the_environment_looks_like_staging_and_
     for (name, environment) in environments() {
         let scenario = Scenario { environment, ..idgen_down_in_staging(Mode::EnvironmentAccommodation) };
         let outcome = run_ok(&scenario);
-        let caught = !gatesim::sim::check(&outcome).is_empty();
+        let caught = !gatesim::checkers::check(&outcome).passed();
         let papered_over = matches!(name, "staging" | "Cloud Run");
         assert_eq!(caught, papered_over, "{name}: caught {caught}");
         let codes = if papered_over { vec![1000, 1000] } else { vec![1013, 1013] };
@@ -115,7 +115,7 @@ fn legacy_environment_accommodation_is_caught_papering_over_an_idgen_outage_in_s
         panic!("the legacy mode was expected to hand out fallback sessions");
     };
     assert_eq!(first.context_id, second.context_id, "both sessions share one fallback context");
-    assert!(!gatesim::sim::check(&outcome).is_empty(), "the checkers missed the fallback context");
+    assert!(!gatesim::checkers::check(&outcome).passed(), "the checkers missed the fallback context");
 }
 
 #[test]

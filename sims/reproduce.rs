@@ -38,5 +38,5 @@ fn the_command_a_failing_seed_prints_replays_its_failure_in_its_mode() {
     let replay = gatesim(&args);
     let replayed = String::from_utf8_lossy(&replay.stdout);
     assert_eq!(replay.status.code(), Some(1), "`{command}` did not fail again:\n{replayed}");
-    assert!(replayed.contains("[clear-errors]"), "{replayed}");
+    assert!(replayed.contains("[errors.internal justified, clear-errors]"), "{replayed}");
 }

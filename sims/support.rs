@@ -24,7 +24,7 @@ pub fn run_ok(scenario: &Scenario) -> Outcome {
 /// run completed and every checker holds.
 pub fn run_clean(scenario: &Scenario) -> Outcome {
     let outcome = run_ok(scenario);
-    let violations = gatesim::sim::check(&outcome);
+    let violations = gatesim::checkers::check(&outcome).violations;
     if !violations.is_empty() {
         let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
         panic!(

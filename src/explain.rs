@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
+use crate::checkers::Violation;
+use crate::sim::Scenario;
 use crate::sim::timeline::{fault_text, frame_text};
 use crate::sim::trace::{Event, Fault, Side, Trace};
-use crate::sim::{Scenario, Violation};
 
 /// A session: a client and its connection attempt number, `c<client>#<session>` in timelines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

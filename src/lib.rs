@@ -16,6 +16,8 @@
 //! - [`loopback`]: the three services started together on real TCP; [`soak`]: many real clients
 //!   against them.
 //! - [`sim`]: the deterministic simulator: scenarios, simulated hosts and clients, faults, traces.
+//! - [`rules`]: the rule catalogue: every rule of the design, each direction with the checker
+//!   that judges it.
 //! - [`checkers`]: the invariants every run must keep, read from its trace, and [`checkers::verify`],
 //!   which runs a scenario and applies them.
 //! - [`fuzz`]: many drawn scenarios in parallel, sharded for CI, summed up with coverage;
@@ -37,6 +39,7 @@ pub mod ids;
 pub mod loopback;
 pub mod net;
 pub mod protocol;
+pub mod rules;
 pub mod services;
 pub mod sim;
 pub mod soak;

@@ -26,11 +26,12 @@
 //!   been empty, and asks for a wait no longer than one token takes to refill and no shorter than
 //!   the bucket can have been from its next token.
 
-use crate::protocol::{CloseCode, ErrorFrame, ServerFrame};
-use crate::sim::Violation;
+use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, ServerFrame};
+use crate::rules::Clause;
 use crate::sim::trace::{Event, Side, Trace};
 
 use self::tokens::{AuthClock, Verdict};
+use super::Findings;
 use super::conditions::Conditions;
 use super::history::History;
 use super::sessions::{Session, sessions};
@@ -42,12 +43,22 @@ mod tokens;
 
 pub const NAME: &str = "clear-errors";
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
+/// The rules it judges itself; its parts name their own.
+const TOKEN_REFUSED: Clause = Clause::kept("connect.token");
+const TOKEN_JUSTIFIED: Clause = Clause::justified("connect.token");
+const RETRYABLE: Clause = Clause::justified("errors.retryable");
+const BEFORE_CLOSE: Clause = Clause::kept("errors.before-close");
+const CODES: Clause = Clause::justified("errors.codes");
+const INTERNAL: Clause = Clause::justified("errors.internal");
+
+pub fn check(trace: &Trace, findings: &mut Findings) {
     let clock = AuthClock::of(trace);
     let conditions = Conditions::of(trace);
     let history = History::of(trace);
     let all = sessions(trace);
-    all.iter().flat_map(|session| check_session(session, &all, clock, &conditions, &history)).collect()
+    for session in &all {
+        check_session(session, &all, clock, &conditions, &history, findings);
+    }
 }
 
 fn check_session(
@@ -56,13 +67,15 @@ fn check_session(
     clock: Option<AuthClock>,
     conditions: &Conditions<'_>,
     history: &History<'_>,
-) -> Vec<Violation> {
+    found: &mut Findings,
+) {
     let limits = &conditions.limits;
-    let mut found = Vec::new();
-    let mut report = |at_ms: u64, what: String| found.push(session.violation(NAME, at_ms, what));
+    let mut report =
+        |clause: Clause, at_ms: u64, what: String| found.push(session.violation(clause, at_ms, what));
     // What auth may have said of the session's token, validating it before `at_ms`.
     let verdict =
         |at_ms| session.token.and_then(|token| Verdict::new(token, clock, session.attempt_ms(), at_ms));
+    let mut judged = Vec::new();
     let mut last_error: Option<&ErrorFrame> = None;
     let mut established = false;
     let mut client_closed = false;
@@ -71,30 +84,36 @@ fn check_session(
         match &record.event {
             Event::Received { frame: ServerFrame::ConnectionEstablished { .. }, .. } => {
                 established = true;
-                if let Some(problem) = verdict(at_ms).and_then(|v| v.wrong_acceptance()) {
-                    report(at_ms, problem);
+                let Some(verdict) = verdict(at_ms) else { continue };
+                judged.push(TOKEN_REFUSED);
+                if let Some(problem) = verdict.wrong_acceptance() {
+                    report(TOKEN_REFUSED, at_ms, problem);
                 }
             }
             Event::Received { frame: ServerFrame::Error(error), .. } => {
                 let code = error.code;
+                judged.push(RETRYABLE);
                 if error.retryable != code.retryable() {
-                    report(
-                        at_ms,
-                        format!(
-                            "error {} says retryable: {}, but that code is {}",
-                            code.as_str(),
-                            error.retryable,
-                            if code.retryable() { "retryable" } else { "final" }
-                        ),
+                    let kind = if code.retryable() { "retryable" } else { "final" };
+                    let problem = format!(
+                        "error {} says retryable: {}, but that code is {kind}",
+                        code.as_str(),
+                        error.retryable
                     );
+                    report(RETRYABLE, at_ms, problem);
                 }
-                if let Some(problem) =
-                    verdict(at_ms).filter(|_| !established).and_then(|v| v.wrong_refusal(code))
-                {
-                    report(at_ms, problem);
+                if let Some(verdict) = verdict(at_ms).filter(|_| !established) {
+                    judged.push(TOKEN_REFUSED);
+                    if matches!(code, ErrorCode::AuthFailed | ErrorCode::TokenExpired) {
+                        judged.push(TOKEN_JUSTIFIED);
+                    }
+                    if let Some(problem) = verdict.wrong_refusal(code) {
+                        report(TOKEN_JUSTIFIED, at_ms, problem);
+                    }
                 }
-                if let Some(problem) = limits::uncaused(session, all, error, at_ms, limits) {
-                    report(at_ms, problem);
+                judged.extend(limits::cause(error.code));
+                if let Some((clause, problem)) = limits::uncaused(session, all, error, at_ms, limits) {
+                    report(clause, at_ms, problem);
                 }
                 last_error = Some(error);
             }
@@ -102,45 +121,56 @@ fn check_session(
             Event::Closed { by: Side::Server, code, reason, .. } => {
                 // After the client's close, a 1000 from the server is the echo of it, whatever
                 // error the server had sent meanwhile.
-                let echo = client_closed && *code == Some(CloseCode::Normal.as_u16());
-                if let Some(problem) = close_problem(*code, reason, last_error).filter(|_| !echo) {
-                    report(at_ms, problem);
+                if client_closed && *code == Some(CloseCode::Normal.as_u16()) {
+                    continue;
+                }
+                judged.extend([CODES, INTERNAL, BEFORE_CLOSE]);
+                if let Some((clause, problem)) = close_problem(*code, reason, last_error) {
+                    report(clause, at_ms, problem);
                 }
             }
             _ => {}
         }
     }
-    if let Some((at_ms, problem)) = rate::over_the_rate(session, limits) {
-        report(at_ms, problem);
+    for (clause, at_ms, problem) in rate::judge(session, limits, &mut judged) {
+        report(clause, at_ms, problem);
     }
-    for (at_ms, problem) in rate::refusals(session, limits) {
-        report(at_ms, problem);
+    for (clause, at_ms, problem) in bad_input::misanswered(session, conditions, history, &mut judged) {
+        report(clause, at_ms, problem);
     }
-    for (at_ms, problem) in bad_input::misanswered(session, conditions, history) {
-        report(at_ms, problem);
+    for clause in judged {
+        found.judged(clause);
     }
-    found
 }
 
-/// What is wrong with a close by the server with `code`, after `last_error`.
-fn close_problem(code: Option<u16>, reason: &str, last_error: Option<&ErrorFrame>) -> Option<String> {
-    let Some(code) = code else { return Some("the server closed without a close code".to_owned()) };
+/// What is wrong with a close by the server with `code`, after `last_error`, and the rule it breaks.
+fn close_problem(
+    code: Option<u16>,
+    reason: &str,
+    last_error: Option<&ErrorFrame>,
+) -> Option<(Clause, String)> {
+    let Some(code) = code else { return Some((CODES, "the server closed without a close code".to_owned())) };
     let error_text = |error: &ErrorFrame| format!("{} {:?}", error.code.as_str(), error.message);
     let Some(close) = CloseCode::from_u16(code) else {
-        return Some(format!(
-            "the server closed with {code} ({reason:?}), which is not a documented close code"
-        ));
+        let problem =
+            format!("the server closed with {code} ({reason:?}), which is not a documented close code");
+        return Some((CODES, problem));
     };
     let called_for = last_error.and_then(|error| error.code.close_code().map(|c| (error, c)));
     match (close, called_for) {
         (CloseCode::Internal, _) => {
             let before = last_error.map_or_else(|| "no error frame".to_owned(), error_text);
-            Some(format!("the server closed with 1011 ({reason:?}) after {before}: 1011 means a gateway bug"))
+            let problem =
+                format!("the server closed with 1011 ({reason:?}) after {before}: 1011 means a gateway bug");
+            Some((INTERNAL, problem))
         }
-        (CloseCode::Normal, Some((error, wanted))) => Some(format!(
-            "the server closed with 1000 after error {}, which calls for {}",
-            error.code.as_str(),
-            wanted.as_u16()
+        (CloseCode::Normal, Some((error, wanted))) => Some((
+            BEFORE_CLOSE,
+            format!(
+                "the server closed with 1000 after error {}, which calls for {}",
+                error.code.as_str(),
+                wanted.as_u16()
+            ),
         )),
         (CloseCode::Normal, None) => None,
         (_, Some((_, wanted))) if wanted == close => None,
@@ -149,7 +179,9 @@ fn close_problem(code: Option<u16>, reason: &str, last_error: Option<&ErrorFrame
                 || "without an error frame saying why".to_owned(),
                 |e| format!("after {}", error_text(e)),
             );
-            Some(format!("the server closed with {code} {before}; {code} needs an error that calls for it"))
+            let problem =
+                format!("the server closed with {code} {before}; {code} needs an error that calls for it");
+            Some((BEFORE_CLOSE, problem))
         }
     }
 }

@@ -12,13 +12,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checkers::expected::agent_result;
 use crate::protocol::{EventFrame, EventKind, ServerFrame};
+use crate::rules::Clause;
 use crate::services::gateway::AgentResult;
-use crate::sim::Violation;
 use crate::sim::trace::{Event, Trace};
 
+use super::Findings;
 use super::sessions::{Sent, Session, describe, sessions};
 
 pub const NAME: &str = "completion";
+
+/// The rules it judges.
+const ANSWERED: Clause = Clause::kept("protocol.user-message");
+const ASKED: Clause = Clause::justified("protocol.user-message");
+const SEQUENCE: Clause = Clause::justified("events.sequence");
+const SEQ: Clause = Clause::justified("events.seq");
+const REQUEST_ID: Clause = Clause::justified("events.request-id");
+const RESULT: Clause = Clause::justified("events.result");
 
 const STEPS: usize = EventKind::SEQUENCE.len();
 
@@ -74,35 +83,32 @@ struct State<'s, 't> {
     messages: BTreeMap<&'t str, Progress<'t>>,
     last_seq: u64,
     last_request: u64,
-    found: Vec<Violation>,
+    found: &'s mut Findings,
 }
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
+pub fn check(trace: &Trace, findings: &mut Findings) {
     let sessions = sessions(trace);
     let sent_anywhere: BTreeSet<&str> =
         sessions.iter().flat_map(|s| s.sent().map(|m| m.message_id)).collect();
-    sessions.iter().flat_map(|session| check_session(session, &sent_anywhere)).collect()
+    for session in &sessions {
+        check_session(session, &sent_anywhere, findings);
+    }
 }
 
-fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>) -> Vec<Violation> {
+fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>, found: &mut Findings) {
     let own: BTreeSet<&str> = session.sent().map(|s| s.message_id).collect();
     let context_id = session.established().map(|(_, context)| context.context_id.as_str());
-    let mut state = State {
-        session,
-        context_id,
-        messages: BTreeMap::new(),
-        last_seq: 0,
-        last_request: 0,
-        found: Vec::new(),
-    };
+    let mut state =
+        State { session, context_id, messages: BTreeMap::new(), last_seq: 0, last_request: 0, found };
     for record in &session.records {
         let at_ms = record.at_ms;
         match &record.event {
             Event::Sent { message_id, content, .. } => {
                 let sent = Sent { at_ms, message_id, content };
                 let progress = Progress { sent, steps: 0, errors: 0, request_id: None };
+                state.found.judged(ANSWERED);
                 if state.messages.insert(message_id, progress).is_some() {
-                    state.report(at_ms, format!("sent {message_id} a second time"));
+                    state.report(ASKED, at_ms, format!("sent {message_id} a second time"));
                 }
             }
             Event::Received { frame, .. } => {
@@ -110,30 +116,31 @@ fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>) -> Vec<V
                     state.check_seq(at_ms, frame, event.seq);
                 }
                 let Some(message_id) = frame.message_id() else { continue };
+                state.found.judged(ASKED);
                 if state.messages.contains_key(message_id) {
                     state.on_answer(at_ms, frame, message_id);
                 } else if own.contains(message_id) {
-                    state.report(at_ms, format!("got {} before sending it", describe(frame)));
+                    state.report(ASKED, at_ms, format!("got {} before sending it", describe(frame)));
                 } else if !sent_anywhere.contains(message_id) {
-                    state.report(at_ms, format!("got {}, a message no session sent", describe(frame)));
+                    state.report(ASKED, at_ms, format!("got {}, a message no session sent", describe(frame)));
                 }
             }
             _ => {}
         }
     }
     state.unanswered();
-    state.found
 }
 
 impl<'t> State<'_, 't> {
-    fn report(&mut self, at_ms: u64, what: String) {
-        self.found.push(self.session.violation(NAME, at_ms, what));
+    fn report(&mut self, clause: Clause, at_ms: u64, what: String) {
+        self.found.push(self.session.violation(clause, at_ms, what));
     }
 
     fn check_seq(&mut self, at_ms: u64, frame: &ServerFrame, seq: u64) {
+        self.found.judged(SEQ);
         let due = self.last_seq + 1;
         if seq != due {
-            self.report(at_ms, format!("{} has seq {seq} where {due} was due", describe(frame)));
+            self.report(SEQ, at_ms, format!("{} has seq {seq} where {due} was due", describe(frame)));
         }
         self.last_seq = seq;
     }
@@ -142,9 +149,10 @@ impl<'t> State<'_, 't> {
     fn on_answer(&mut self, at_ms: u64, frame: &'t ServerFrame, message_id: &str) {
         let what = describe(frame);
         let Some(progress) = self.messages.get_mut(message_id) else { return };
+        self.found.judged(SEQUENCE);
         let Some((kind, event)) = frame.as_event() else {
             if let Some(problem) = progress.error(&what) {
-                self.report(at_ms, problem);
+                self.report(SEQUENCE, at_ms, problem);
             }
             return;
         };
@@ -153,14 +161,15 @@ impl<'t> State<'_, 't> {
         let first_request_id = *progress.request_id.get_or_insert(&event.request_id);
         let content = progress.sent.content;
         if let Some(problem) = problem {
-            self.report(at_ms, problem);
+            self.report(SEQUENCE, at_ms, problem);
         }
+        self.found.judged(REQUEST_ID);
         if event.request_id != first_request_id {
             let problem = format!(
                 "{what} has request_id {} where its earlier frames had {first_request_id}",
                 event.request_id
             );
-            self.report(at_ms, problem);
+            self.report(REQUEST_ID, at_ms, problem);
         } else if first_of_message {
             self.check_request_number(at_ms, &what, event);
         }
@@ -187,10 +196,11 @@ impl<'t> State<'_, 't> {
                 format!("{what} has request_id {request_id}, not <context_id>.<n> for {context_id}")
             }
         };
-        self.report(at_ms, problem);
+        self.report(REQUEST_ID, at_ms, problem);
     }
 
     fn check_result(&mut self, at_ms: u64, event: &EventFrame, content: &str) {
+        self.found.judged(RESULT);
         let expected = agent_result(content);
         let id = &event.message_id;
         let got = event.data.field("result").map(serde_json::from_value::<AgentResult>);
@@ -203,7 +213,7 @@ impl<'t> State<'_, 't> {
             Some(Err(error)) => format!("agent_completed for {id} has an unreadable result: {error}"),
             None => format!("agent_completed for {id} has no result"),
         };
-        self.report(at_ms, problem);
+        self.report(RESULT, at_ms, problem);
     }
 
     /// Messages neither completed nor refused must have been cut off by the session's end.
@@ -217,6 +227,7 @@ impl<'t> State<'_, 't> {
             .collect();
         for sent in stuck {
             self.report(
+                ANSWERED,
                 sent.at_ms,
                 format!("{} was never answered, yet the session never ended", sent.message_id),
             );
@@ -227,7 +238,7 @@ impl<'t> State<'_, 't> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::checkers::testing::{TraceBuilder, context, violations};
     use crate::protocol::{ErrorCode, ErrorFrame};
 
     fn established() -> TraceBuilder {
@@ -248,7 +259,7 @@ mod tests {
     }
 
     fn messages(trace: &Trace) -> Vec<String> {
-        let found = check(trace);
+        let found = violations(check, trace);
         assert!(found.iter().all(|v| (v.client, v.session) == (Some(0), Some(1))), "{found:?}");
         found.into_iter().map(|v| v.message).collect()
     }
@@ -266,7 +277,7 @@ mod tests {
             .sent(0, 1, 3, "four")
             .closed_by_server(0, 1, Some(1013))
             .build();
-        assert_eq!(check(&trace), []);
+        assert_eq!(violations(check, &trace), []);
     }
 
     #[test]

@@ -8,31 +8,43 @@
 
 use crate::context::{SessionContext, SessionIds};
 use crate::protocol::ServerFrame;
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::trace::Trace;
 
+use super::Findings;
 use super::sessions::{Session, describe, sessions};
 
 pub const NAME: &str = "context-identity";
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
-    sessions(trace).iter().flat_map(check_session).collect()
+/// The rules it judges.
+const VALID: Clause = Clause::justified("context.valid");
+const FIRST: Clause = Clause::justified("session.established-first");
+const SAME: Clause = Clause::justified("context.same");
+
+pub fn check(trace: &Trace, findings: &mut Findings) {
+    for session in sessions(trace) {
+        check_session(&session, findings);
+    }
 }
 
-fn check_session(session: &Session<'_>) -> Vec<Violation> {
-    let mut found = Vec::new();
+fn check_session(session: &Session<'_>, found: &mut Findings) {
     let mut established: Option<(u64, &SessionContext)> = None;
     for (at_ms, frame) in session.frames() {
         let what = describe(frame);
+        found.judged(FIRST);
+        if established.is_some() {
+            found.judged(SAME);
+        }
         match (frame, established, frame.context()) {
             (ServerFrame::ConnectionEstablished { context }, None, _) => {
+                found.judged(VALID);
                 if let Err(why) = validate(context) {
                     let explanation = format!(
                         "connection_established carries context {}, which the gateway's own validation \
                          refuses ({why}): a fallback or repaired context",
                         context.context_id
                     );
-                    found.push(session.violation(NAME, at_ms, explanation));
+                    found.push(session.violation(VALID, at_ms, explanation));
                 }
                 established = Some((at_ms, context));
             }
@@ -41,12 +53,12 @@ fn check_session(session: &Session<'_>) -> Vec<Violation> {
                     "a second connection_established (context {}) after the one at {first_ms} ms",
                     context.context_id
                 );
-                found.push(session.violation(NAME, at_ms, explanation));
+                found.push(session.violation(FIRST, at_ms, explanation));
             }
             (_, None, Some(context)) => {
                 let explanation =
                     format!("{what} carries context {} before connection_established", context.context_id);
-                found.push(session.violation(NAME, at_ms, explanation));
+                found.push(session.violation(FIRST, at_ms, explanation));
             }
             (_, Some((_, expected)), Some(context)) if context != expected => {
                 let explanation = format!(
@@ -54,17 +66,16 @@ fn check_session(session: &Session<'_>) -> Vec<Violation> {
                     differences(context, expected),
                     expected.context_id
                 );
-                found.push(session.violation(NAME, at_ms, explanation));
+                found.push(session.violation(SAME, at_ms, explanation));
             }
             (_, Some((_, expected)), None) => {
                 let explanation =
                     format!("{what} carries no context although the session has {}", expected.context_id);
-                found.push(session.violation(NAME, at_ms, explanation));
+                found.push(session.violation(SAME, at_ms, explanation));
             }
             _ => {}
         }
     }
-    found
 }
 
 /// The gateway's validation of a context it builds, applied to one it sent.
@@ -98,7 +109,7 @@ fn differences(got: &SessionContext, expected: &SessionContext) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkers::testing::{TraceBuilder, context, golden};
+    use crate::checkers::testing::{TraceBuilder, context, golden, violations};
     use crate::protocol::{ErrorCode, ErrorFrame};
 
     fn one_session() -> TraceBuilder {
@@ -109,7 +120,7 @@ mod tests {
     fn a_session_that_keeps_its_context_passes() {
         let trace =
             one_session().message(0, 1, 0, "hello").message(0, 1, 1, "again").closed_by_client(0, 1).build();
-        assert_eq!(check(&trace), []);
+        assert_eq!(violations(check, &trace), []);
     }
 
     #[test]
@@ -122,7 +133,7 @@ mod tests {
         let builder = builder.sent(0, 1, 0, "hello");
         let trace = frames.into_iter().fold(builder, |b, f| b.received(0, 1, f)).build();
 
-        let found = check(&trace);
+        let found = violations(check, &trace);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].client, found[0].session), (Some(0), Some(1)));
         let message = &found[0].message;
@@ -144,7 +155,7 @@ mod tests {
             .established(0, 1, &fallback)
             .message(0, 1, 0, "hi")
             .build();
-        let found = check(&trace);
+        let found = violations(check, &trace);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("thread_default"), "{}", found[0].message);
     }
@@ -161,7 +172,7 @@ mod tests {
             .received(0, 1, contextless)
             .received(0, 1, ServerFrame::ConnectionEstablished { context: context("a2", "alice") })
             .build();
-        let messages: Vec<_> = check(&trace).into_iter().map(|v| v.message).collect();
+        let messages: Vec<_> = violations(check, &trace).into_iter().map(|v| v.message).collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[0].contains("pong carries context ctx_a1_1_0000000a before connection_established"));
         assert!(messages[1].contains("error BAD_MESSAGE carries no context"));
@@ -170,7 +181,7 @@ mod tests {
 
     #[test]
     fn the_recorded_environment_accommodation_trace_shows_fallback_contexts() {
-        let found = check(&golden("environment-accommodation-staging.jsonl"));
+        let found = violations(check, &golden("environment-accommodation-staging.jsonl"));
         assert!(!found.is_empty());
         assert!(found.iter().all(|v| v.message.contains("ctx_fallback_")), "{found:?}");
     }

@@ -2,16 +2,19 @@
 //! means something inside the simulation reads the machine (its clock, its randomness, the order
 //! of a `HashMap`, a counter global to the process), and a failing seed would not replay.
 
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::trace::Trace;
 
-use super::difference;
+use super::{Violation, difference};
 
 pub const NAME: &str = "determinism";
 
+/// The rule it judges.
+pub const REPLAY: Clause = Clause::kept("determinism.replay");
+
 /// Where `second` parts from `first`, if it does.
 pub fn compare(first: &Trace, second: &Trace) -> Vec<Violation> {
-    difference::violation(NAME, "first run's", first, "second run's", second).into_iter().collect()
+    difference::violation(REPLAY, "first run's", first, "second run's", second).into_iter().collect()
 }
 
 #[cfg(test)]

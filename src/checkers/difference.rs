@@ -1,6 +1,8 @@
 //! The first record at which two traces part, for the checkers that compare whole runs.
 
-use crate::sim::Violation;
+use crate::rules::Clause;
+
+use super::Violation;
 use crate::sim::timeline;
 use crate::sim::trace::{Record, Trace};
 
@@ -16,9 +18,9 @@ pub fn first_difference<'t>(
         .find(|(_, l, r)| l != r)
 }
 
-/// A violation of `checker` saying where the run called `right_name` parted from `left_name`.
+/// A violation of `clause` saying where the run called `right_name` parted from `left_name`.
 pub fn violation(
-    checker: &str,
+    clause: Clause,
     left_name: &str,
     left: &Trace,
     right_name: &str,
@@ -33,19 +35,22 @@ pub fn violation(
     };
     let first = l.or(r).expect("one side has a record where they differ");
     let (client, session) = [l, r].into_iter().flatten().find_map(|r| r.event.session()).unzip();
+    let at_ms = Some(l.into_iter().chain(r).map(|r| r.at_ms).min().unwrap_or(first.at_ms));
     Some(Violation {
-        checker: checker.to_owned(),
-        at_ms: Some(l.into_iter().chain(r).map(|r| r.at_ms).min().unwrap_or(first.at_ms)),
         client,
         session,
-        message: format!(
-            "the {right_name} trace parts from the {left_name} trace at record {index} (hashes {} and {}): \
+        ..Violation::of(
+            clause,
+            at_ms,
+            format!(
+                "the {right_name} trace parts from the {left_name} trace at record {index} (hashes {} and {}): \
              {left_name} has [{}], {right_name} has [{}]",
-            short_hash(left),
-            short_hash(right),
-            shown(l),
-            shown(r)
-        ),
+                short_hash(left),
+                short_hash(right),
+                shown(l),
+                shown(r)
+            ),
+        )
     })
 }
 
@@ -65,7 +70,8 @@ mod tests {
         let long = TraceBuilder::new().client(0, "alice").established(0, 1, &context("a1", "alice")).build();
         let (index, left, right) = first_difference(&short, &long).unwrap();
         assert_eq!((index, left, right.map(|r| r.at_ms)), (short.records.len(), None, Some(5)));
-        let found = violation("determinism", "first", &short, "second", &long).unwrap();
+        let found =
+            violation(crate::checkers::determinism::REPLAY, "first", &short, "second", &long).unwrap();
         assert_eq!((found.client, found.session, found.at_ms), (Some(0), Some(1), Some(5)));
         assert!(
             found

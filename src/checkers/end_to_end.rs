@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::testing::golden;
+use super::testing::{golden, violations};
 use super::{
     Options, Report, TRACE_CHECKERS, clear_errors, context_identity, environment, unique_ids, verify,
 };
@@ -69,7 +69,11 @@ fn the_fixed_gateway_passes_both_scenarios_under_all_eleven_checkers() {
 }
 
 fn trace_violations(trace: &Trace) -> Vec<String> {
-    TRACE_CHECKERS.iter().flat_map(|(_, checker)| checker(trace)).map(|v| v.to_string()).collect()
+    TRACE_CHECKERS
+        .iter()
+        .flat_map(|(_, checker)| violations(*checker, trace))
+        .map(|v| v.to_string())
+        .collect()
 }
 
 #[test]
@@ -82,7 +86,7 @@ fn the_golden_legacy_traces_fail_only_the_checkers_they_should() {
     let names = |trace: &Trace| -> BTreeSet<String> {
         TRACE_CHECKERS
             .iter()
-            .filter(|(_, checker)| !checker(trace).is_empty())
+            .filter(|(_, checker)| !violations(*checker, trace).is_empty())
             .map(|(n, _)| n.to_string())
             .collect()
     };

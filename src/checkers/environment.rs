@@ -9,15 +9,19 @@
 
 use rand::seq::IndexedRandom;
 
+use crate::rules::Clause;
 use crate::services::gateway::Environment;
+use crate::sim::Scenario;
 use crate::sim::seeds::{self, Purpose};
 pub use crate::sim::swarm::environments;
 use crate::sim::trace::Trace;
-use crate::sim::{Scenario, Violation};
 
-use super::difference;
+use super::{Violation, difference};
 
 pub const NAME: &str = "environment-agnostic";
+
+/// The rule it judges.
+pub const AGNOSTIC: Clause = Clause::kept("environment.agnostic");
 
 /// What a trace run in `environment` is called in a violation: its name in [`environments`], or
 /// its label.
@@ -43,7 +47,7 @@ pub fn compare(
     environment: &Environment,
     rerun: &Trace,
 ) -> Option<Violation> {
-    difference::violation(NAME, &name(&scenario.environment), first, &name(environment), rerun)
+    difference::violation(AGNOSTIC, &name(&scenario.environment), first, &name(environment), rerun)
 }
 
 #[cfg(test)]

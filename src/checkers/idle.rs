@@ -28,29 +28,33 @@
 //! delayed is not judged at all.
 
 use crate::protocol::{ErrorCode, ServerFrame};
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::engine::RECEIVE_WINDOW_BYTES;
 use crate::sim::scenario::GATEWAY;
 use crate::sim::trace::{Event, Record, Side, Trace};
 
 use super::conditions::Conditions;
+use super::findings::{Findings, Violation};
 use super::history::History;
 use super::sessions::{Session, sessions};
 
 pub const NAME: &str = "idle-timeout";
 
+/// The rule it judges.
+const TIMEOUT: Clause = Clause::justified("idle.timeout");
+
 /// More than the bytes a client frame adds to its content: the JSON around it, the WebSocket
 /// header and mask. Frames without content (pongs, closes, bad input) count this alone.
 const FRAME_OVERHEAD_BYTES: usize = 512;
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
+pub fn check(trace: &Trace, findings: &mut Findings) {
     let conditions = Conditions::of(trace);
-    let Some(idle_timeout_ms) = conditions.idle_timeout_ms else { return Vec::new() };
+    let Some(idle_timeout_ms) = conditions.idle_timeout_ms else { return };
     let history = History::of(trace);
-    sessions(trace)
-        .iter()
-        .filter_map(|session| check_session(session, idle_timeout_ms, &conditions, &history))
-        .collect()
+    for session in sessions(trace) {
+        let found = check_session(&session, idle_timeout_ms, &conditions, &history, findings);
+        findings.extend(found);
+    }
 }
 
 /// Something the gateway read from the client, or its count's start: when at the earliest, and
@@ -65,6 +69,7 @@ fn check_session(
     idle_timeout_ms: u64,
     conditions: &Conditions<'_>,
     history: &History<'_>,
+    findings: &mut Findings,
 ) -> Option<Violation> {
     let closed_ms = session.frames().find_map(|(at_ms, frame)| match frame {
         ServerFrame::Error(error) if error.code == ErrorCode::IdleTimeout => Some(at_ms),
@@ -75,6 +80,7 @@ fn check_session(
     if link.faulted(link.closed_after_ms.saturating_sub(1), closed_ms) {
         return None;
     }
+    findings.judged(TIMEOUT);
     let heard = session
         .records
         .iter()
@@ -89,7 +95,7 @@ fn check_session(
              most {silence_ms} ms of silence, less than the idle timeout of {idle_timeout_ms} ms",
             heard.at_ms, heard.what
         );
-        session.violation(NAME, closed_ms, problem)
+        session.violation(TIMEOUT, closed_ms, problem)
     })
 }
 
@@ -157,7 +163,7 @@ impl Link<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::checkers::testing::{TraceBuilder, context, violations};
     use crate::protocol::{CloseCode, ErrorFrame};
     use crate::sim::trace::Fault;
 
@@ -178,12 +184,12 @@ mod tests {
     }
 
     fn messages(trace: &Trace) -> Vec<String> {
-        check(trace).into_iter().map(|violation| violation.message).collect()
+        violations(check, trace).into_iter().map(|violation| violation.message).collect()
     }
 
     #[test]
     fn a_session_closed_as_idle_soon_after_its_pong_is_caught() {
-        let found = check(&closed_idle(|b| b.at(2000).pinged(0, 1), 4000));
+        let found = violations(check, &closed_idle(|b| b.at(2000).pinged(0, 1), 4000));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].client, found[0].session, found[0].at_ms), (Some(0), Some(1), Some(4000)));
         assert_eq!(
@@ -233,7 +239,7 @@ mod tests {
         // Written at 3980 ms on a 1..=10 ms link, it may have arrived at 3991 ms, after the close
         // left at 3990 ms at the earliest; silence counts from the start then.
         assert_eq!(messages(&closed_idle(|b| b.at(3980).pinged(0, 1), 4000)), Vec::<String>::new());
-        assert_eq!(check(&closed_idle(|b| b.at(3979).pinged(0, 1), 4000)).len(), 1);
+        assert_eq!(violations(check, &closed_idle(|b| b.at(3979).pinged(0, 1), 4000)).len(), 1);
     }
 
     #[test]
@@ -256,7 +262,7 @@ mod tests {
                 .at(3000)
                 .fault(Fault::Repair { a: GATEWAY.into(), b: "client-0".into() })
         };
-        assert_eq!(check(&closed_idle(cut_after, 4000)).len(), 1);
+        assert_eq!(violations(check, &closed_idle(cut_after, 4000)).len(), 1);
         // A hold as the IDLE_TIMEOUT travelled: when the gateway wrote it is unknown.
         let held_close = |b: TraceBuilder| hold(b.at(2000).pinged(0, 1), 3995, 3999);
         assert_eq!(messages(&closed_idle(held_close, 4000)), Vec::<String>::new());

@@ -12,13 +12,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::checkers::expected::agent_result;
 use crate::context::SessionContext;
 use crate::protocol::ServerFrame;
+use crate::rules::Clause;
 use crate::services::gateway::AgentResult;
-use crate::sim::Violation;
 use crate::sim::trace::Trace;
 
+use super::Findings;
 use super::sessions::{Session, describe, sessions};
 
 pub const NAME: &str = "isolation";
+
+/// The rules it judges.
+const USER: Clause = Clause::justified("context.user");
+const SESSION: Clause = Clause::justified("isolation.session");
 
 /// What every session owns, indexed by the thing owned: session positions in `sessions`.
 struct Owners<'t> {
@@ -32,19 +37,22 @@ struct Owners<'t> {
 /// foreign result: digesting every message sent, some of them 64 KiB, was a fifth of a run's cost.
 type Digests<'t> = BTreeMap<String, Vec<(usize, &'t str)>>;
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
+pub fn check(trace: &Trace, found: &mut Findings) {
     let sessions = sessions(trace);
     let owners = owners(&sessions);
     let digests = LazyCell::new(|| digests(&sessions));
-    let mut found = Vec::new();
     for (index, session) in sessions.iter().enumerate() {
         let mut reported = BTreeSet::new();
         let own_ids: Vec<&str> = session.established().map(|(_, c)| ids(c).to_vec()).unwrap_or_default();
         let own_messages: BTreeMap<&str, &str> = session.sent().map(|s| (s.message_id, s.content)).collect();
         for (at_ms, frame) in session.frames() {
-            let mut report = |key: String, explanation: String| {
+            found.judged(SESSION);
+            if frame.context().is_some() && session.user.is_some() {
+                found.judged(USER);
+            }
+            let mut report = |clause: Clause, key: String, explanation: String| {
                 if reported.insert(key) {
-                    found.push(session.violation(NAME, at_ms, explanation));
+                    found.push(session.violation(clause, at_ms, explanation));
                 }
             };
             let what = describe(frame);
@@ -54,7 +62,7 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                         "{what} carries context {} of user {}, but the session's token names {user}",
                         context.context_id, context.user_id
                     );
-                    report(format!("user {}", context.context_id), explanation);
+                    report(USER, format!("user {}", context.context_id), explanation);
                 }
                 // Another session's identifiers, grouped by that session.
                 let mut foreign: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
@@ -73,6 +81,7 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                 for (ids, others) in by_ids {
                     let (ids, others) = (ids.join(", "), others.join(" and "));
                     report(
+                        SESSION,
                         format!("ids {ids} of {others}"),
                         format!("{what} carries {ids}, issued to {others}"),
                     );
@@ -83,7 +92,7 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                 for other in owners.messages.get(message_id).into_iter().flatten() {
                     let explanation =
                         format!("got {what}, a message {} sent", sessions[*other].name_and_user());
-                    report(format!("message {message_id}"), explanation);
+                    report(SESSION, format!("message {message_id}"), explanation);
                 }
             }
             if let Some(result) = foreign_result(frame, &own_messages) {
@@ -93,12 +102,11 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                         "{what} carries the result of {their_message}, which {} sent",
                         sessions[*other].name_and_user()
                     );
-                    report(format!("result {message_id}"), explanation);
+                    report(SESSION, format!("result {message_id}"), explanation);
                 }
             }
         }
     }
-    found
 }
 
 fn owners<'t>(sessions: &[Session<'t>]) -> Owners<'t> {
@@ -142,7 +150,7 @@ fn foreign_result(frame: &ServerFrame, own_messages: &BTreeMap<&str, &str>) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::checkers::testing::{TraceBuilder, context, violations};
 
     fn two_users() -> TraceBuilder {
         TraceBuilder::sessions(&[&context("a1", "alice"), &context("b1", "bob")])
@@ -152,20 +160,20 @@ mod tests {
 
     #[test]
     fn two_users_each_with_their_own_context_and_messages_pass() {
-        assert_eq!(check(&two_users().build()), []);
+        assert_eq!(violations(check, &two_users().build()), []);
     }
 
     #[test]
     fn two_sessions_of_one_user_issued_the_same_context_are_left_to_unique_ids() {
         let trace = TraceBuilder::sessions(&[&context("a1", "alice"), &context("a1", "alice")]).build();
-        assert_eq!(check(&trace), []);
+        assert_eq!(violations(check, &trace), []);
     }
 
     #[test]
     fn a_session_receiving_another_users_answer_is_caught_with_both_sessions_named() {
         let mut builder = two_users();
         let leaked = builder.agent_frames(1, 1, 0, "bob asks").pop().unwrap();
-        let found = check(&builder.received(0, 1, leaked).build());
+        let found = violations(check, &builder.received(0, 1, leaked).build());
         let messages: Vec<_> = found.iter().map(|v| v.message.as_str()).collect();
         assert!(found.iter().all(|v| (v.client, v.session) == (Some(0), Some(1))), "{found:?}");
         assert!(messages.contains(
@@ -184,7 +192,7 @@ mod tests {
         let mut bob = context("b1", "bob");
         alice.thread_id = "thread_default".into();
         bob.thread_id = "thread_default".into();
-        let found = check(&TraceBuilder::sessions(&[&alice, &bob]).build());
+        let found = violations(check, &TraceBuilder::sessions(&[&alice, &bob]).build());
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[1].message.contains("session c1#1: connection_established carries thread_default"));
         assert!(found[1].message.ends_with(", issued to c0#1 (user alice)"));
@@ -200,7 +208,7 @@ mod tests {
         }
         let builder = builder.sent(0, 1, 1, "alice again");
         let trace = frames.into_iter().fold(builder, |b, f| b.received(0, 1, f)).build();
-        let found = check(&trace);
+        let found = violations(check, &trace);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].message.contains("agent_completed for c0-m1 carries the result of c1-m0, which c1#1")

@@ -41,16 +41,21 @@
 //! gives up before the bound expires; a scenario with shorter waits would be reported.
 
 use crate::protocol::{ErrorCode, ServerFrame};
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::scenario::{AUTH, BadInput, GATEWAY, IDGEN, SERVICES};
 use crate::sim::timeline;
 use crate::sim::trace::{Event, Record, Trace, Waiting};
 
 use super::conditions::Conditions;
+use super::findings::{Findings, Violation};
 use super::history::History;
 use super::sessions::{Sent, Session, sessions};
 
 pub const NAME: &str = "liveness";
+
+/// The rules it judges.
+const CONNECT: Clause = Clause::kept("liveness.connect");
+const MESSAGE: Clause = Clause::kept("liveness.message");
 
 /// The slowest a link may be, one way, and still count as healthy.
 pub const HEALTHY_LATENCY_MS: u64 = 200;
@@ -59,15 +64,16 @@ pub const CONNECT_BOUND_MS: u64 = 3000;
 /// From sending a message in such a session to its `agent_completed`.
 pub const MESSAGE_BOUND_MS: u64 = 1000;
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
-    let Some(healed) = healed_at(trace) else { return Vec::new() };
+pub fn check(trace: &Trace, findings: &mut Findings) {
+    let Some(healed) = healed_at(trace) else { return };
     let conditions = Conditions::of(trace);
-    sessions(trace)
+    for session in sessions(trace)
         .iter()
         .filter(|s| s.attempt_ms() > healed)
         .filter(|s| conditions.max_latency(s.host, GATEWAY) <= HEALTHY_LATENCY_MS)
-        .flat_map(|session| check_session(session, healed, conditions.limits.max_frame_bytes))
-        .collect()
+    {
+        check_session(session, healed, conditions.limits.max_frame_bytes, findings);
+    }
 }
 
 /// When every fault had healed and every service was up and warm, or `None` if that never
@@ -97,7 +103,8 @@ enum Attempt<'t> {
     Failed(&'t Record),
 }
 
-fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize) -> Vec<Violation> {
+fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize, findings: &mut Findings) {
+    findings.judged(CONNECT);
     let start = session.attempt_ms();
     let since = format!("started at {start} ms, after everything had healed at {healed} ms,");
     let attempt = session.records.iter().find_map(|record| match &record.event {
@@ -127,13 +134,16 @@ fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize) -> 
     let problem = match attempt {
         Some(Attempt::Answered(at)) if at - start <= CONNECT_BOUND_MS => {
             if closed_for_its_own_frame(session, max_frame_bytes) || closed_as_slow(session) {
-                return Vec::new();
+                return;
             }
             let sent: Vec<_> = session.sent().collect();
+            if !sent.is_empty() {
+                findings.judged(MESSAGE);
+            }
             let answers: Vec<_> = sent.iter().map(|s| answer_to(session, s)).collect();
-            return (0..sent.len())
-                .filter_map(|index| check_message(session, &sent, &answers, index))
-                .collect();
+            findings
+                .extend((0..sent.len()).filter_map(|index| check_message(session, &sent, &answers, index)));
+            return;
         }
         Some(Attempt::Answered(at)) => {
             format!(
@@ -148,7 +158,7 @@ fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize) -> 
         ),
         None => format!("{since} but was never established nor its token refused"),
     };
-    vec![session.violation(NAME, start, problem)]
+    findings.push(session.violation(CONNECT, start, problem));
 }
 
 /// Whether the gateway closed the session for a frame the client should not have sent: with
@@ -228,7 +238,7 @@ fn check_message(
         "{}, sent at {} ms in a session started after the heal, was not completed within {bound} ms: {what}",
         sent.message_id, sent.at_ms
     );
-    Some(session.violation(NAME, sent.at_ms, problem))
+    Some(session.violation(MESSAGE, sent.at_ms, problem))
 }
 
 #[cfg(test)]

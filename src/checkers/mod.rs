@@ -1,7 +1,8 @@
-//! The checkers (DESIGN.md §2 "Checkers"): what must hold of every run, each a function that says
-//! which invariant broke, in which session, about which message, at which simulated millisecond.
+//! The checkers (`docs/design.md`, "Checkers"): what must hold of every run, each a function that
+//! judges the clauses of the rule catalogue ([`crate::rules`]) in its care and says which rule
+//! broke, which way, in which session, about which message, at which simulated millisecond.
 //!
-//! Nine read one trace and nothing else ([`TRACE_CHECKERS`], which [`crate::sim::check()`] applies):
+//! Nine read one trace and nothing else ([`TRACE_CHECKERS`], which [`check`] applies):
 //! 1. [`context_identity`]: every frame of a session carries the context of its
 //!    `connection_established`, and that context passes the gateway's own strict validation.
 //! 2. [`isolation`]: no session receives another user's context or identifiers, nor frames or
@@ -35,6 +36,7 @@ pub mod determinism;
 mod difference;
 pub mod environment;
 pub mod expected;
+mod findings;
 mod history;
 pub mod idle;
 pub mod isolation;
@@ -50,7 +52,12 @@ mod end_to_end;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use crate::sim::{self, Checker, Outcome, Scenario, Violation};
+pub use findings::{Checker, Findings, Violation};
+
+use std::collections::BTreeSet;
+
+use crate::rules::Clause;
+use crate::sim::{self, Outcome, Scenario};
 
 /// The checkers that read one trace, by name.
 pub const TRACE_CHECKERS: &[(&str, Checker)] = &[
@@ -96,6 +103,8 @@ pub struct Report {
     pub checkers: Vec<&'static str>,
     /// A failed run first, then each checker's findings in the order of `checkers`.
     pub violations: Vec<Violation>,
+    /// The clauses of the rule catalogue the run gave something to judge.
+    pub exercised: BTreeSet<Clause>,
     /// How many times the scenario ran: once, and again for each rerun.
     pub simulations: usize,
 }
@@ -106,14 +115,36 @@ impl Report {
     }
 }
 
+/// What the trace checkers find in a run: that it did not complete, then what each judged and
+/// found.
+pub fn check(outcome: &Outcome) -> Findings {
+    let mut findings = Findings::default();
+    if let Some(error) = &outcome.error {
+        findings.push(Violation {
+            checker: "simulation".to_owned(),
+            rule: None,
+            direction: None,
+            at_ms: outcome.trace.records.last().map(|record| record.at_ms),
+            client: None,
+            session: None,
+            message: error.clone(),
+        });
+    }
+    for (_, checker) in TRACE_CHECKERS {
+        checker(&outcome.trace, &mut findings);
+    }
+    findings
+}
+
 /// Runs `scenario` and applies the trace checkers, then those `options` asks for. The entry point
 /// for runners and fuzzers.
 pub fn verify(scenario: &Scenario, options: Options) -> Report {
     let outcome = sim::run(scenario);
-    let mut violations = sim::check(&outcome);
-    let (found, reruns) = reruns::check(scenario, &outcome.trace, options, |rerun| sim::run(rerun).trace);
-    violations.extend(found);
-    Report { outcome, checkers: options.checkers(), violations, simulations: 1 + reruns }
+    let mut findings = check(&outcome);
+    let reruns =
+        reruns::check(scenario, &outcome.trace, options, &mut findings, |rerun| sim::run(rerun).trace);
+    let Findings { exercised, violations } = findings;
+    Report { outcome, checkers: options.checkers(), violations, exercised, simulations: 1 + reruns }
 }
 
 #[cfg(test)]

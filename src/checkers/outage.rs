@@ -33,27 +33,33 @@
 //! conditions record, or a session without its `handshake 101`, is not judged.
 
 use crate::protocol::{ErrorCode, ServerFrame};
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::scenario::{AUTH, GATEWAY, GatewayLimits, IDGEN};
 use crate::sim::trace::{Event, Trace};
 
 use super::conditions::Conditions;
+use super::findings::{Findings, Violation};
 use super::history::History;
 use super::liveness::HEALTHY_LATENCY_MS;
 use super::sessions::{Session, sessions};
 
 pub const NAME: &str = "dependency-outage";
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
+/// The rules it judges.
+const ORDER: Clause = Clause::justified("connect.order");
+const DEADLINE: Clause = Clause::justified("connect.deadline");
+const RETRY: Clause = Clause::justified("connect.retry");
+const UNAVAILABLE: Clause = Clause::justified("connect.unavailable");
+
+pub fn check(trace: &Trace, findings: &mut Findings) {
     let conditions = Conditions::of(trace);
-    let Some(deadline_ms) = conditions.connect_deadline_ms else { return Vec::new() };
+    let Some(deadline_ms) = conditions.connect_deadline_ms else { return };
     let history = History::of(trace);
     let judge = Judge { conditions, history, deadline_ms };
-    sessions(trace)
-        .iter()
-        .flat_map(|session| [judge.established_without(session), judge.session(session)])
-        .flatten()
-        .collect()
+    for session in sessions(trace) {
+        let found = [judge.established_without(&session, findings), judge.session(&session, findings)];
+        findings.extend(found.into_iter().flatten());
+    }
 }
 
 struct Judge<'t> {
@@ -65,9 +71,10 @@ struct Judge<'t> {
 impl Judge<'_> {
     /// A session established while auth or idgen cannot have answered: down or warming up from
     /// the earliest its connect began until `connection_established` arrived.
-    fn established_without(&self, session: &Session<'_>) -> Option<Violation> {
+    fn established_without(&self, session: &Session<'_>, findings: &mut Findings) -> Option<Violation> {
         let (established_ms, _) = session.established()?;
         let handshake_ms = upgraded_ms(session)?;
+        findings.judged(ORDER);
         let began_ms = self.earliest_start(session, handshake_ms);
         let absent = [AUTH, IDGEN].into_iter().find(|dependency| {
             let warmup = self.conditions.warmup(dependency);
@@ -77,10 +84,10 @@ impl Judge<'_> {
             "was established at {established_ms} ms, but {absent} was down or warming up from {began_ms} ms (the \
              earliest the connect could have begun) until then: the gateway cannot have had its answer"
         );
-        Some(session.violation(NAME, established_ms, problem))
+        Some(session.violation(ORDER, established_ms, problem))
     }
 
-    fn session(&self, session: &Session<'_>) -> Option<Violation> {
+    fn session(&self, session: &Session<'_>, findings: &mut Findings) -> Option<Violation> {
         let (refused_ms, code, attempts) = session.frames().find_map(|(at_ms, frame)| match frame {
             ServerFrame::Error(error)
                 if matches!(error.code, ErrorCode::AuthUnavailable | ErrorCode::IdgenUnavailable) =>
@@ -90,6 +97,8 @@ impl Judge<'_> {
             _ => None,
         })?;
         let handshake_ms = upgraded_ms(session)?;
+        findings.judged(DEADLINE);
+        findings.judged(UNAVAILABLE);
         let began_ms = self.earliest_start(session, handshake_ms);
         let code_name = code.as_str();
         // The 1013 arrived, so left the gateway, before `refused_ms + 1`; a gateway that waited
@@ -101,13 +110,16 @@ impl Judge<'_> {
                 refused_ms - handshake_ms,
                 self.deadline_ms
             );
-            return Some(session.violation(NAME, refused_ms, problem));
+            return Some(session.violation(DEADLINE, refused_ms, problem));
+        }
+        if attempts.is_some() {
+            findings.judged(RETRY);
         }
         if let Some(attempts) = attempts
             && let Some(problem) = self.impossible_attempts(attempts)
         {
             return Some(session.violation(
-                NAME,
+                RETRY,
                 refused_ms,
                 format!("got {code_name} at {refused_ms} ms {problem}"),
             ));
@@ -119,7 +131,7 @@ impl Judge<'_> {
                  {began_ms} ms (the earliest the connect could have begun) until then",
                 if asked.len() == 1 { "auth was" } else { "auth and idgen were" }
             );
-            return Some(session.violation(NAME, refused_ms, problem));
+            return Some(session.violation(UNAVAILABLE, refused_ms, problem));
         }
         None
     }
@@ -194,6 +206,7 @@ fn most_attempts(limits: &GatewayLimits, deadline_ms: u64) -> u64 {
 mod tests {
     use super::*;
     use crate::checkers::testing::TraceBuilder;
+    use crate::checkers::testing::violations;
     use crate::protocol::{CloseCode, ErrorFrame};
     use crate::sim::trace::Fault;
 
@@ -224,12 +237,12 @@ mod tests {
     }
 
     fn messages(trace: &Trace) -> Vec<String> {
-        check(trace).into_iter().map(|violation| violation.message).collect()
+        violations(check, trace).into_iter().map(|violation| violation.message).collect()
     }
 
     #[test]
     fn a_1013_sent_after_the_first_failed_call_is_caught() {
-        let found = check(&refused(auth_crashed(), 201, 1300, ErrorCode::AuthUnavailable));
+        let found = violations(check, &refused(auth_crashed(), 201, 1300, ErrorCode::AuthUnavailable));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].client, found[0].session, found[0].at_ms), (Some(0), Some(1), Some(1300)));
         assert_eq!(
@@ -303,13 +316,14 @@ mod tests {
     #[test]
     fn the_deadline_counts_from_the_101_leaving_the_gateway_at_most_the_links_latency_earlier() {
         // A handshake at 1200 ms on a 1..=10 ms link: the connect began at 1190 ms at the earliest.
-        let early =
-            |refused_ms| check(&refused(auth_crashed(), 1200, refused_ms, ErrorCode::AuthUnavailable));
+        let early = |refused_ms| {
+            violations(check, &refused(auth_crashed(), 1200, refused_ms, ErrorCode::AuthUnavailable))
+        };
         assert_eq!((early(6189).len(), early(6190).len()), (1, 0));
         // On a 10..=900 ms link, at 300 ms.
         let slow = |refused_ms| {
             let builder = auth_crashed().link_latency("client-0", GATEWAY, (10, 900));
-            check(&refused(builder, 1200, refused_ms, ErrorCode::AuthUnavailable))
+            violations(check, &refused(builder, 1200, refused_ms, ErrorCode::AuthUnavailable))
         };
         assert_eq!((slow(5299).len(), slow(5300).len()), (1, 0));
         // A hold may have kept the 101 any time: from the attempt, at 200 ms.
@@ -319,7 +333,7 @@ mod tests {
                 .fault(Fault::Hold { a: GATEWAY.into(), b: "client-0".into() })
                 .at(1199)
                 .fault(Fault::Release { a: GATEWAY.into(), b: "client-0".into() });
-            check(&refused(builder, 1200, refused_ms, ErrorCode::AuthUnavailable))
+            violations(check, &refused(builder, 1200, refused_ms, ErrorCode::AuthUnavailable))
         };
         assert_eq!((held(5199).len(), held(5200).len()), (1, 0));
     }

@@ -10,17 +10,21 @@
 //! answer is one unless it was down. (A question asked while it was down waits out its timeout:
 //! the SYN is lost and nothing resends it.)
 
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::probe::REQUEST_TIMEOUT_MS;
 use crate::sim::scenario::GATEWAY;
 use crate::sim::trace::{Event, Trace};
 
 use super::conditions::Conditions;
+use super::findings::{Findings, Violation};
 use super::history::History;
 
 pub const NAME: &str = "release";
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
+/// The rule it judges.
+const RELEASED: Clause = Clause::kept("release.sessions");
+
+pub fn check(trace: &Trace, findings: &mut Findings) {
     let answer = trace
         .records
         .iter()
@@ -49,17 +53,19 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                 .to_owned(),
         ),
     };
+    // A gateway that opened no session has nothing to release.
+    if matches!(answer.map(|record| &record.event), Some(Event::GatewaySessions { opened_sessions: 1.., .. }))
+    {
+        findings.judged(RELEASED);
+    }
     let at_ms = answer.or(trace.records.last()).map(|record| record.at_ms);
-    problem
-        .map(|message| Violation { checker: NAME.to_owned(), at_ms, client: None, session: None, message })
-        .into_iter()
-        .collect()
+    findings.extend(problem.map(|message| Violation::of(RELEASED, at_ms, message)));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::checkers::testing::{TraceBuilder, context, violations};
     use crate::sim::probe::PROBE_HOST;
     use crate::sim::trace::Fault;
 
@@ -75,7 +81,7 @@ mod tests {
     }
 
     fn messages(trace: &Trace) -> Vec<String> {
-        check(trace).into_iter().map(|violation| violation.message).collect()
+        violations(check, trace).into_iter().map(|violation| violation.message).collect()
     }
 
     #[test]

@@ -5,36 +5,46 @@
 //! scenario run a third time, exactly as at first, to tell which did: if that run parts too, the
 //! runs are not deterministic; if it agrees, the environment changed the trace.
 
+use crate::sim::Scenario;
 use crate::sim::trace::Trace;
-use crate::sim::{Scenario, Violation};
 
-use super::{Options, determinism, environment};
+use super::{Findings, Options, determinism, environment};
 
-/// What the rerun checkers `options` asks for find in `scenario`, whose first run gave `first`,
-/// and how many reruns they took. `run` runs a scenario and returns its trace.
+/// Judges `scenario`, whose first run gave `first`, by the rerun checkers `options` asks for,
+/// into `findings`; returns how many reruns they took. `run` runs a scenario and returns its
+/// trace. A rerun elsewhere that gives the same trace judges both checkers' rules at once.
 pub fn check(
     scenario: &Scenario,
     first: &Trace,
     options: Options,
+    findings: &mut Findings,
     mut run: impl FnMut(&Scenario) -> Trace,
-) -> (Vec<Violation>, usize) {
+) -> usize {
     if !options.environments {
-        return if options.determinism {
-            (determinism::compare(first, &run(scenario)), 1)
-        } else {
-            (Vec::new(), 0)
-        };
+        if !options.determinism {
+            return 0;
+        }
+        findings.judged(determinism::REPLAY);
+        findings.extend(determinism::compare(first, &run(scenario)));
+        return 1;
     }
+    findings.judged(environment::AGNOSTIC);
     let environment = environment::rerun_environment(scenario);
     let elsewhere = run(&Scenario { environment: environment.clone(), ..scenario.clone() });
-    let Some(parted) = environment::compare(scenario, first, &environment, &elsewhere) else {
-        return (Vec::new(), 1);
-    };
+    let parted = environment::compare(scenario, first, &environment, &elsewhere);
     if !options.determinism {
-        return (vec![parted], 1);
+        findings.extend(parted);
+        return 1;
     }
+    findings.judged(determinism::REPLAY);
+    let Some(parted) = parted else { return 1 };
     let found = determinism::compare(first, &run(scenario));
-    (if found.is_empty() { vec![parted] } else { found }, 2)
+    if found.is_empty() {
+        findings.push(parted);
+    } else {
+        findings.extend(found);
+    }
+    2
 }
 
 #[cfg(test)]
@@ -56,11 +66,12 @@ mod tests {
         let scenario = Scenario { seed: 7, ..Scenario::default() };
         let environments = RefCell::new(Vec::new());
         let mut next = reruns.iter();
-        let (found, taken) = check(&scenario, &trace(first), options, |rerun| {
+        let mut findings = Findings::default();
+        let taken = check(&scenario, &trace(first), options, &mut findings, |rerun| {
             environments.borrow_mut().push(environment::name(&rerun.environment));
             trace(next.next().expect("no more reruns than expected"))
         });
-        (found.into_iter().map(|v| v.checker).collect(), taken, environments.into_inner())
+        (findings.violations.into_iter().map(|v| v.checker).collect(), taken, environments.into_inner())
     }
 
     #[test]

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 
 use crate::context::SessionContext;
 use crate::protocol::{ClientFrame, ClientMessage, ServerFrame};
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::scenario::{BadInput, TokenKind};
 use crate::sim::trace::{Event, Fault, Record, Trace};
+
+use super::Violation;
 
 /// One connection attempt of one client.
 #[derive(Clone, Debug)]
@@ -116,14 +118,12 @@ impl<'t> Session<'t> {
         self.records.iter().copied().find(|record| record.at_ms >= from_ms && ends_session(&record.event))
     }
 
-    /// A violation of `checker` in this session at `at_ms`; `what` reads on from the session's name.
-    pub fn violation(&self, checker: &str, at_ms: u64, what: impl std::fmt::Display) -> Violation {
+    /// A violation of `clause` in this session at `at_ms`; `what` reads on from the session's name.
+    pub fn violation(&self, clause: Clause, at_ms: u64, what: impl std::fmt::Display) -> Violation {
         Violation {
-            checker: checker.to_owned(),
-            at_ms: Some(at_ms),
             client: Some(self.client),
             session: Some(self.number),
-            message: format!("session {}: {what}", self.name()),
+            ..Violation::of(clause, Some(at_ms), format!("session {}: {what}", self.name()))
         }
     }
 }

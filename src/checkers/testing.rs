@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::checkers::expected::agent_result;
+use crate::checkers::{Checker, Findings, Violation};
 use crate::context::SessionContext;
 use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, EventFrame, EventKind, ServerFrame};
 use crate::sim::client::message_id;
@@ -259,4 +260,11 @@ pub fn golden(name: &str) -> Trace {
     let path = format!("{}/fixtures/traces/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     Trace::from_jsonl(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+}
+
+/// What `checker` finds wrong with `trace`.
+pub fn violations(checker: Checker, trace: &Trace) -> Vec<Violation> {
+    let mut findings = Findings::default();
+    checker(trace, &mut findings);
+    findings.violations
 }

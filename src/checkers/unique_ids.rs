@@ -9,12 +9,17 @@
 use std::collections::BTreeMap;
 
 use crate::ids::{Id, IdKind};
-use crate::sim::Violation;
+use crate::rules::Clause;
 use crate::sim::trace::Trace;
 
+use super::Findings;
 use super::sessions::sessions;
 
 pub const NAME: &str = "unique-ids";
+
+/// The rules it judges.
+const UNIQUE: Clause = Clause::justified("ids.unique");
+const COUNTER: Clause = Clause::justified("ids.counter");
 
 /// Where an identifier was first seen: the session's name and when it was established.
 struct FirstSeen<'t> {
@@ -23,7 +28,7 @@ struct FirstSeen<'t> {
     id: &'t str,
 }
 
-pub fn check(trace: &Trace) -> Vec<Violation> {
+pub fn check(trace: &Trace, found: &mut Findings) {
     let sessions = sessions(trace);
     let mut established: Vec<_> =
         sessions.iter().filter_map(|s| s.established().map(|(at_ms, context)| (at_ms, s, context))).collect();
@@ -31,8 +36,8 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
 
     let mut issued: BTreeMap<&str, FirstSeen<'_>> = BTreeMap::new();
     let mut lifetimes: BTreeMap<(IdKind, String, u64), FirstSeen<'_>> = BTreeMap::new();
-    let mut found = Vec::new();
     for (at_ms, session, context) in established {
+        found.judged(UNIQUE);
         let fields = [
             ("context_id", IdKind::Context, &context.context_id),
             ("thread_id", IdKind::Thread, &context.thread_id),
@@ -52,6 +57,7 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
             }
             issued.insert(id, seen());
             let Some(parsed) = Id::parse(kind, id) else { continue };
+            found.judged(COUNTER);
             let key = (kind, parsed.boot.clone(), parsed.counter);
             if let Some(first) = lifetimes.get(&key) {
                 let explanation = format!(
@@ -59,7 +65,7 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                      lifetimes shared a boot",
                     parsed.boot, parsed.counter, first.id, first.session, first.at_ms
                 );
-                found.push(session.violation(NAME, at_ms, explanation));
+                found.push(session.violation(COUNTER, at_ms, explanation));
             } else {
                 lifetimes.insert(key, seen());
             }
@@ -69,21 +75,20 @@ pub fn check(trace: &Trace) -> Vec<Violation> {
                 "connection_established carries {}, already issued to {first} at {first_ms} ms",
                 ids.join(", ")
             );
-            found.push(session.violation(NAME, at_ms, explanation));
+            found.push(session.violation(UNIQUE, at_ms, explanation));
         }
     }
-    found
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkers::testing::{TraceBuilder, context, golden};
+    use crate::checkers::testing::{TraceBuilder, context, golden, violations};
 
     #[test]
     fn sessions_with_their_own_identifiers_pass() {
         let trace = TraceBuilder::sessions(&[&context("a1", "alice"), &context("a2", "alice")]).build();
-        assert_eq!(check(&trace), []);
+        assert_eq!(violations(check, &trace), []);
     }
 
     #[test]
@@ -97,7 +102,7 @@ mod tests {
             .at(40)
             .established(1, 1, &second)
             .build();
-        let found = check(&trace);
+        let found = violations(check, &trace);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].client, found[0].session, found[0].at_ms), (Some(1), Some(1), Some(42)));
         assert_eq!(
@@ -115,14 +120,14 @@ mod tests {
             .established(0, 1, &context("a1", "alice"))
             .established(0, 2, &second)
             .build();
-        let found = check(&trace);
+        let found = violations(check, &trace);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("repeats boot a1 and counter 2 of thread_a1_2_0000000b"));
     }
 
     #[test]
     fn the_recorded_environment_accommodation_trace_reuses_fallback_identifiers() {
-        let found = check(&golden("environment-accommodation-staging.jsonl"));
+        let found = violations(check, &golden("environment-accommodation-staging.jsonl"));
         assert!(
             found.iter().any(|v| v
                 .message

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
+use crate::checkers::check;
 use crate::explain::{SessionRef, diagram, first_failing, markdown, sessions};
 use crate::services::gateway::Mode;
-use crate::sim::{self, Scenario, check};
+use crate::sim::{self, Scenario};
 
 #[derive(Debug, Args)]
 pub(super) struct ExplainArgs {
@@ -30,7 +31,7 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         scenario.mode = mode;
     }
     let outcome = sim::run(&scenario);
-    let violations = check(&outcome);
+    let violations = check(&outcome).violations;
     let target = match &args.session {
         Some(text) => match SessionRef::parse(text, &outcome.trace) {
             Ok(target) => target,

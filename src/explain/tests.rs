@@ -1,4 +1,5 @@
 use super::*;
+use crate::rules::Clause;
 use crate::services::gateway::Mode;
 use crate::sim::scenario::{At, Milestone, Restart};
 
@@ -35,11 +36,9 @@ fn assert_well_formed(diagram: &str) {
 fn a_session_is_drawn_with_its_frames_faults_and_violation() {
     let (scenario, trace) = failing_run();
     let violation = Violation {
-        checker: "clear_errors".into(),
-        at_ms: Some(1),
         client: Some(0),
         session: Some(1),
-        message: "closed with 1011".into(),
+        ..Violation::of(Clause::justified("errors.internal"), Some(1), "closed with 1011")
     };
     let target = first_failing(std::slice::from_ref(&violation)).unwrap();
     assert_eq!(target, SessionRef { client: 0, session: 1 });
@@ -50,7 +49,7 @@ fn a_session_is_drawn_with_its_frames_faults_and_violation() {
     assert!(diagram.contains("Note over I:") && diagram.contains("fault: bounce idgen"), "{diagram}");
     assert!(diagram.contains("error INTERNAL"), "{diagram}");
     assert!(diagram.contains("ms close 1011 "), "{diagram}");
-    assert!(diagram.contains("VIOLATION [clear_errors]"), "{diagram}");
+    assert!(diagram.contains("VIOLATION [errors.internal justified, clear-errors]"), "{diagram}");
 }
 
 #[test]

@@ -7,16 +7,20 @@
 
 pub mod coverage;
 pub mod report;
+pub mod rules;
 pub mod stats;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use crate::checkers::Violation;
 use crate::checkers::{self, Options};
+use crate::rules::Clause;
 use crate::services::gateway::Mode;
+use crate::sim::Scenario;
 use crate::sim::sweep::across_threads;
-use crate::sim::{Scenario, Violation};
 pub use report::FuzzReport;
 use stats::Stats;
 
@@ -82,6 +86,8 @@ pub struct SeedRun {
     pub seed: u64,
     pub scenario: Scenario,
     pub violations: Vec<Violation>,
+    /// The clauses of the rule catalogue its trace gave something to judge.
+    pub exercised: BTreeSet<Clause>,
     /// How many times the scenario ran: once, and again for each rerun its checkers took.
     pub simulations: usize,
     pub stats: Stats,
@@ -124,6 +130,7 @@ pub fn run_seed(seed: u64, mode: Mode, checkers: Options) -> SeedRun {
         stats: Stats::of(trace),
         coverage: coverage::reached(trace),
         violations: report.violations,
+        exercised: report.exercised,
         simulations: report.simulations,
         scenario,
     }
@@ -171,11 +178,9 @@ mod tests {
     fn the_report_names_failing_seeds_in_json_and_junit() {
         let mut failing = run_seed(3, Mode::Fixed, Options::TRACE_ONLY);
         failing.violations.push(Violation {
-            checker: "clear_errors".into(),
-            at_ms: Some(5),
             client: Some(0),
             session: Some(1),
-            message: "closed with 1011".into(),
+            ..Violation::of(Clause::justified("errors.internal"), Some(5), "closed with 1011")
         });
         let config = FuzzConfig { jobs: 1, ..config(3, 1, Mode::Fixed, Options::TRACE_ONLY) };
         let report = FuzzReport::new(&config, vec![failing], Duration::from_secs(1));
@@ -194,12 +199,18 @@ mod tests {
             "error_codes",
             "close_codes",
             "coverage",
+            "rules",
+            "failures_by_rule",
         ] {
             assert!(json.get(key).is_some(), "no {key} in {json}");
         }
         assert_eq!(json["failed_seeds"], serde_json::json!([3]));
         assert_eq!(json["checkers"].as_array().map(Vec::len), Some(9), "{json}");
-        assert_eq!(json["failures"]["3"], serde_json::json!(["clear_errors"]));
+        assert_eq!(json["failures"]["3"], serde_json::json!(["clear-errors"]));
+        assert_eq!(json["failures_by_rule"]["errors.internal justified"], 1);
+        let rules = json["rules"].as_object().expect("rules is an object");
+        assert_eq!(rules.len(), crate::rules::RULES.len());
+        assert!(rules.values().all(|rule| rule.get("runs").is_some()), "{json}");
         let junit = report.junit();
         assert!(junit.contains(r#"name="seed 3""#) && junit.contains("<failure"), "{junit}");
         assert!(junit.contains("replay 3 --mode fixed"), "{junit}");

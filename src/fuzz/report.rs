@@ -1,7 +1,7 @@
 //! The end of a campaign: a summary for people, the same as JSON for tools, JUnit for CI
 //! dashboards, and each failing scenario written out, ready for the regression corpus.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,6 +10,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use serde::Serialize;
 
 use super::coverage;
+use super::rules::{self, RuleRuns};
 use super::stats::Stats;
 use super::{FuzzConfig, SeedRun};
 use crate::checkers::Options;
@@ -48,6 +49,10 @@ pub struct FuzzReport {
     pub message_completion_rate: f64,
     /// Per coverage entry (rare path, close code, error code), how many runs reached it.
     pub coverage: BTreeMap<String, u64>,
+    /// Per rule of the catalogue, by id, how many runs exercised it, in all and per direction.
+    pub rules: BTreeMap<String, RuleRuns>,
+    /// Per broken clause (`rule direction`), how many runs broke it.
+    pub failures_by_rule: BTreeMap<String, u64>,
     /// Attempts, sessions, messages, simulated time, and the `error_codes` and `close_codes`
     /// histograms, summed over every run.
     #[serde(flatten)]
@@ -63,12 +68,26 @@ impl FuzzReport {
         let mut totals = Stats::default();
         let mut coverage: BTreeMap<String, u64> =
             coverage::entries().into_iter().map(|(name, _)| (name, 0)).collect();
+        let mut rule_runs = rules::table();
         let mut failures_by_checker = BTreeMap::new();
+        let mut failures_by_rule = BTreeMap::new();
         let mut failures = BTreeMap::new();
         for run in &runs {
             totals.add(&run.stats);
             for entry in &run.coverage {
                 *coverage.entry(entry.clone()).or_default() += 1;
+            }
+            rules::count(&mut rule_runs, &run.exercised);
+            let broken: BTreeSet<String> = run
+                .violations
+                .iter()
+                .map(|v| match (&v.rule, v.direction) {
+                    (Some(rule), Some(direction)) => format!("{rule} {direction}"),
+                    _ => v.checker.clone(),
+                })
+                .collect();
+            for clause in broken {
+                *failures_by_rule.entry(clause).or_default() += 1;
             }
             if !run.violations.is_empty() {
                 let mut checkers: Vec<String> = run.violations.iter().map(|v| v.checker.clone()).collect();
@@ -105,6 +124,8 @@ impl FuzzReport {
             connection_success_rate: totals.connection_success_rate(),
             message_completion_rate: totals.message_completion_rate(),
             coverage,
+            rules: rule_runs,
+            failures_by_rule,
             totals,
             failed_runs: runs.into_iter().filter(|run| !run.violations.is_empty()).collect(),
         }
@@ -193,6 +214,12 @@ impl fmt::Display for FuzzReport {
         for (checker, count) in &self.failures_by_checker {
             writeln!(f, "  {count:>6}  {checker}")?;
         }
+        if !self.failures_by_rule.is_empty() {
+            writeln!(f, "broken rules (runs):")?;
+            for (clause, count) in &self.failures_by_rule {
+                writeln!(f, "  {count:>6}  {clause}")?;
+            }
+        }
         let t = &self.totals;
         writeln!(
             f,
@@ -216,7 +243,7 @@ impl fmt::Display for FuzzReport {
             let never = if count == 0 { "  <- never reached" } else { "" };
             writeln!(f, "  {count:>6}  {sentence}{never}")?;
         }
-        Ok(())
+        write!(f, "{}", rules::Rendered(&self.rules))
     }
 }
 

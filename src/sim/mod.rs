@@ -15,7 +15,7 @@
 //! - [`faults`]: restarts, client host crashes, partitions and holds, applied between passes.
 //! - [`trace`]: what happened, as JSON lines with a stable hash; [`timeline`] renders it.
 //! - [`probe`]: what sessions the gateway still holds once the clients are done.
-//! - [`run`]: one scenario from start to end; [`sweep`]: many seeds on many threads; [`check`]: the violations found in its trace.
+//! - [`run`]: one scenario from start to end; [`sweep`]: many seeds on many threads.
 //! - [`logging`]: log timestamps in simulated time.
 //!
 //! Determinism rules kept here: no `HashMap` iteration, no machine clock (`std::time::Instant` is
@@ -25,7 +25,6 @@
 //! the bytes on the simulated wire, never their number, timing or what either side decodes, so
 //! no decision and no trace record depends on them.
 
-pub mod check;
 pub mod chunking;
 pub mod client;
 pub mod clock;
@@ -45,7 +44,6 @@ pub mod timeline;
 pub mod trace;
 pub mod workload;
 
-pub use check::{CHECKERS, Checker, Violation, check};
 pub use run::{Outcome, run, run_into};
 pub use scenario::Scenario;
 pub use trace::{Event, Record, Trace};

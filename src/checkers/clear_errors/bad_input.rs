@@ -9,6 +9,7 @@
 //! (an idle timeout, say) while the frame was on its way.
 
 use crate::protocol::{CloseCode, ErrorCode, ServerFrame};
+use crate::rules::Clause;
 use crate::sim::scenario::{BadInput, GATEWAY};
 use crate::sim::trace::{Event, Side};
 use crate::token::MAX_TOKEN_BYTES;
@@ -17,20 +18,39 @@ use super::super::conditions::Conditions;
 use super::super::history::History;
 use super::super::sessions::Session;
 
+const TOKEN_REFUSED: Clause = Clause::kept("handshake.token");
+const TOKEN_ONLY: Clause = Clause::justified("handshake.token");
+const LONG_REFUSED: Clause = Clause::kept("handshake.long-token");
+const LONG_ONLY: Clause = Clause::justified("handshake.long-token");
+const UPGRADE_REFUSED: Clause = Clause::kept("handshake.upgrade");
+const UPGRADE_ONLY: Clause = Clause::justified("handshake.upgrade");
+const BAD_FRAME: Clause = Clause::kept("protocol.bad-frame");
+const BAD_FRAME_ONLY: Clause = Clause::justified("protocol.bad-frame");
+const BINARY: Clause = Clause::kept("protocol.binary");
+const ENCODING: Clause = Clause::kept("protocol.encoding");
+const ENCODING_ONLY: Clause = Clause::justified("protocol.encoding");
+
 /// What is wrong with how the gateway answered `session`'s bad input, or with an answer for bad
-/// input it never sent; with when.
+/// input it never sent; with when and the rule it breaks. The clauses the session gave something
+/// to judge go to `judged`.
 pub fn misanswered(
     session: &Session<'_>,
     conditions: &Conditions<'_>,
     history: &History<'_>,
-) -> Vec<(u64, String)> {
-    let mut found: Vec<(u64, String)> = Vec::new();
+    judged: &mut Vec<Clause>,
+) -> Vec<(Clause, u64, String)> {
+    let mut found: Vec<(Clause, u64, String)> = Vec::new();
     let bad = session.bad_input();
     for record in &session.records {
-        if let Event::Handshake { status, body, .. } = &record.event
-            && let Some(problem) = handshake(bad, *status, body.as_deref())
-        {
-            found.push((record.at_ms, problem));
+        let Event::Handshake { status, body, .. } = &record.event else { continue };
+        let (kept, justified) = handshake_rules(bad);
+        judged.extend(kept.into_iter().chain(justified.iter().copied()));
+        if let Some(problem) = handshake(bad, *status, body.as_deref()) {
+            let clause = kept.unwrap_or_else(|| {
+                let refused_as = if *status == 400 { UPGRADE_ONLY } else { TOKEN_ONLY };
+                justified.iter().copied().find(|&c| c == LONG_ONLY).unwrap_or(refused_as)
+            });
+            found.push((clause, record.at_ms, problem));
         }
     }
     let sent_bad_at = session.records.iter().find_map(|record| match record.event {
@@ -40,16 +60,15 @@ pub fn misanswered(
     for (at_ms, frame) in session.frames() {
         let ServerFrame::Error(error) = frame else { continue };
         let frame_flaw = bad.filter(|bad| !bad.is_upgrade() && sent_bad_at.is_some_and(|sent| sent <= at_ms));
-        let caused = match error.code {
-            ErrorCode::BadMessage => frame_flaw.is_some_and(|bad| bad != BadInput::NotUtf8),
-            ErrorCode::BadEncoding => frame_flaw == Some(BadInput::NotUtf8),
-            _ => true,
+        let (caused, clause) = match error.code {
+            ErrorCode::BadMessage => (frame_flaw.is_some_and(|bad| bad != BadInput::NotUtf8), BAD_FRAME_ONLY),
+            ErrorCode::BadEncoding => (frame_flaw == Some(BadInput::NotUtf8), ENCODING_ONLY),
+            _ => continue,
         };
+        judged.push(clause);
         if !caused {
-            found.push((
-                at_ms,
-                format!("{} without a bad frame from the client before it", error.code.as_str()),
-            ));
+            let problem = format!("{} without a bad frame from the client before it", error.code.as_str());
+            found.push((clause, at_ms, problem));
         }
     }
     if let (Some(bad), Some(sent)) = (bad.filter(|bad| !bad.is_upgrade()), sent_bad_at) {
@@ -60,9 +79,31 @@ pub fn misanswered(
             sent + 1 + max <= at.saturating_sub(max)
                 && !history.link_faulted_during(session.host, GATEWAY, sent, at)
         };
-        found.extend(after_bad_frame(session, bad, sent, read_before));
+        let clause = match bad {
+            BadInput::NotUtf8 => ENCODING,
+            BadInput::Binary => BINARY,
+            _ => BAD_FRAME,
+        };
+        judged.push(clause);
+        found.extend(
+            after_bad_frame(session, bad, sent, read_before)
+                .into_iter()
+                .map(|(at_ms, problem)| (clause, at_ms, problem)),
+        );
     }
     found
+}
+
+/// The rules an upgrade request with `bad` (if an upgrade's flaw) is judged by: the one whose
+/// refusal it must get, or, when it must be upgraded, those that forbid refusing it.
+fn handshake_rules(bad: Option<BadInput>) -> (Option<Clause>, &'static [Clause]) {
+    match bad.filter(|bad| bad.is_upgrade()) {
+        Some(BadInput::LongToken { bytes }) if bytes > MAX_TOKEN_BYTES => (Some(LONG_REFUSED), &[]),
+        Some(BadInput::LongToken { .. }) => (None, &[LONG_ONLY, UPGRADE_ONLY]),
+        Some(BadInput::WrongVersion | BadInput::WrongUpgrade) => (Some(UPGRADE_REFUSED), &[]),
+        Some(_) => (Some(TOKEN_REFUSED), &[]),
+        None => (None, &[TOKEN_ONLY, UPGRADE_ONLY]),
+    }
 }
 
 /// The status and error code a bad upgrade request must get, or `None` when it must be upgraded.
@@ -162,14 +203,14 @@ fn after_bad_frame(
 #[cfg(test)]
 mod tests {
     use crate::checkers::clear_errors::check;
-    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::checkers::testing::{TraceBuilder, context, violations};
     use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
     use crate::sim::scenario::BadInput;
     use crate::sim::trace::Event;
     use crate::token::MAX_TOKEN_BYTES;
 
     fn messages(trace: TraceBuilder) -> Vec<String> {
-        check(&trace.build()).into_iter().map(|v| v.message).collect()
+        violations(check, &trace.build()).into_iter().map(|v| v.message).collect()
     }
 
     fn error(code: ErrorCode) -> ServerFrame {

@@ -7,9 +7,36 @@
 use std::collections::BTreeMap;
 
 use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
+use crate::rules::Clause;
 use crate::sim::scenario::GatewayLimits;
 
 use super::super::sessions::Session;
+
+/// The rule, both ways.
+const KEPT: Clause = Clause::kept("limits.rate");
+const JUSTIFIED: Clause = Clause::justified("limits.rate");
+
+/// What is wrong with how `session` was held to its rate, by the rule it breaks; the clauses the
+/// session gave something to judge go to `judged`: the limit's keeping once the session sent more
+/// than its burst, a refusal's cause once it was refused.
+pub fn judge(
+    session: &Session<'_>,
+    limits: &GatewayLimits,
+    judged: &mut Vec<Clause>,
+) -> Vec<(Clause, u64, String)> {
+    if session.sent().nth(limits.message_burst as usize).is_some() {
+        judged.push(KEPT);
+    }
+    let over = over_the_rate(session, limits).map(|(at_ms, problem)| (KEPT, at_ms, problem));
+    let refused = refusals(session, limits);
+    if !refused.0 {
+        return over.into_iter().collect();
+    }
+    judged.push(JUSTIFIED);
+    over.into_iter()
+        .chain(refused.1.into_iter().map(|(at_ms, problem)| (JUSTIFIED, at_ms, problem)))
+        .collect()
+}
 
 /// The gateway's clock is exact and the trace's is in whole milliseconds: a frame recorded at
 /// `ms` arrived before `ms + 1`.
@@ -67,7 +94,7 @@ fn seconds(from: u64, until: u64) -> f64 {
 /// More messages admitted in some stretch of `session` than the bucket holds and refills over
 /// it: a gateway that does not keep its rate limit. With when and what, for the first such
 /// stretch.
-pub fn over_the_rate(session: &Session<'_>, limits: &GatewayLimits) -> Option<(u64, String)> {
+fn over_the_rate(session: &Session<'_>, limits: &GatewayLimits) -> Option<(u64, String)> {
     let (burst, per_sec) = bucket(limits);
     let admitted: Vec<(u64, u64)> = judged(session)
         .into_iter()
@@ -116,13 +143,16 @@ pub fn over_the_rate(session: &Session<'_>, limits: &GatewayLimits) -> Option<(u
 /// instants that can give the least are the latest each earlier message may have been admitted
 /// at: when it was first heard of, or, for one never heard of, as late as the refused message's
 /// sending.
-pub fn refusals(session: &Session<'_>, limits: &GatewayLimits) -> Vec<(u64, String)> {
+/// Returns whether the session was refused at all, and what is wrong.
+fn refusals(session: &Session<'_>, limits: &GatewayLimits) -> (bool, Vec<(u64, String)>) {
     let (burst, per_sec) = bucket(limits);
     let began = session.attempt_ms();
     let judged = judged(session);
     let mut found = Vec::new();
+    let mut refused = false;
     for (index, &(sent, verdict)) in judged.iter().enumerate() {
         let Verdict::Refused { at, error } = verdict else { continue };
+        refused = true;
         let before: Vec<u64> = judged[..index]
             .iter()
             .filter_map(|(_, v)| match v {
@@ -164,7 +194,7 @@ pub fn refusals(session: &Session<'_>, limits: &GatewayLimits) -> Vec<(u64, Stri
             ));
         }
     }
-    found
+    (refused, found)
 }
 
 /// The N of an error's "retry in N ms".
@@ -176,7 +206,7 @@ fn told_wait_ms(error: &ErrorFrame) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use crate::checkers::clear_errors::check;
-    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::checkers::testing::{TraceBuilder, context, violations};
     use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
     use crate::sim::client::message_id;
     use crate::sim::scenario::GatewayLimits;
@@ -191,7 +221,7 @@ mod tests {
     #[test]
     fn three_messages_answered_within_a_second_break_a_burst_of_two_at_one_a_second() {
         let trace = alice(1).message(0, 1, 0, "a").message(0, 1, 1, "b").message(0, 1, 2, "c").build();
-        let found = check(&trace);
+        let found = violations(check, &trace);
         assert_eq!(found.len(), 1, "{found:?}");
         let message = &found[0].message;
         assert!(message.contains("admitted 3 messages sent from 8 ms and answered by 21 ms"), "{message}");
@@ -201,14 +231,14 @@ mod tests {
     #[test]
     fn messages_spaced_as_the_bucket_refills_pass_and_so_do_refused_ones() {
         let spaced = alice(1).message(0, 1, 0, "a").message(0, 1, 1, "b").at(1_020).message(0, 1, 2, "c");
-        assert_eq!(check(&spaced.build()), []);
+        assert_eq!(violations(check, &spaced.build()), []);
         let refused = ServerFrame::Error(
             ErrorFrame::new(ErrorCode::RateLimited, "too many messages; retry in 990 ms")
                 .about(Some(message_id(0, 2))),
         );
         let trace =
             alice(1).message(0, 1, 0, "a").message(0, 1, 1, "b").sent(0, 1, 2, "c").received(0, 1, refused);
-        assert_eq!(check(&trace.build()), []);
+        assert_eq!(violations(check, &trace.build()), []);
     }
 
     /// Alice's two messages admitted at once under a burst of 2 and 4 a second, then a third
@@ -217,7 +247,7 @@ mod tests {
         let text = format!("too many messages; retry in {wait_ms} ms");
         let frame = ErrorFrame::new(ErrorCode::RateLimited, text).about(Some(message_id(0, 2)));
         let builder = alice(4).message(0, 1, 0, "a").message(0, 1, 1, "b").at(third_ms).sent(0, 1, 2, "c");
-        check(&builder.received(0, 1, ServerFrame::Error(frame)).build())
+        violations(check, &builder.received(0, 1, ServerFrame::Error(frame)).build())
             .into_iter()
             .map(|v| v.message)
             .collect()
@@ -263,6 +293,6 @@ mod tests {
             .about(Some(message_id(0, 2)));
         let burst = alice(10).at(2_000).sent(0, 1, 0, "a").sent(0, 1, 1, "b").sent(0, 1, 2, "c");
         let trace = burst.received(0, 1, ServerFrame::Error(refused)).closed_by_client(0, 1);
-        assert_eq!(check(&trace.build()), []);
+        assert_eq!(violations(check, &trace.build()), []);
     }
 }

@@ -1,11 +1,11 @@
 use super::*;
-use crate::checkers::testing::{TraceBuilder, context, golden};
+use crate::checkers::testing::{TraceBuilder, context, golden, violations};
 use crate::protocol::ErrorCode;
 use crate::sim::scenario::{AUTH, BadInput, TokenKind};
 use crate::token::RequiredClaim;
 
 fn messages(trace: &Trace) -> Vec<String> {
-    check(trace).into_iter().map(|v| v.message).collect()
+    violations(check, trace).into_iter().map(|v| v.message).collect()
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn documented_closes_after_their_errors_pass() {
 #[test]
 fn a_1011_is_caught_with_the_error_that_preceded_it() {
     let trace = TraceBuilder::new().client(0, "alice").refused(0, 1, ErrorCode::Internal).build();
-    let found = check(&trace);
+    let found = violations(check, &trace);
     assert_eq!(found.len(), 1);
     assert_eq!((found[0].client, found[0].session), (Some(0), Some(1)));
     assert_eq!(
@@ -108,7 +108,7 @@ fn bad_tokens_must_be_refused_as_what_they_are() {
 
 #[test]
 fn the_recorded_per_message_context_trace_closes_with_1011() {
-    let found = check(&golden("per-message-context-idgen-bounce.jsonl"));
+    let found = violations(check, &golden("per-message-context-idgen-bounce.jsonl"));
     assert!(!found.is_empty());
     assert!(found.iter().all(|v| v.message.contains("closed with 1011")), "{found:?}");
 }

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::checkers::testing::{TraceBuilder, context};
+use crate::checkers::testing::{TraceBuilder, context, violations};
 use crate::sim::scenario::{LinkLatency, TokenKind};
 use crate::sim::trace::{Fault, TRACE_FORMAT_VERSION};
 
@@ -15,7 +15,7 @@ fn bounced() -> TraceBuilder {
 }
 
 fn messages(trace: &Trace) -> Vec<String> {
-    check(trace).into_iter().map(|v| v.message).collect()
+    violations(check, trace).into_iter().map(|v| v.message).collect()
 }
 
 #[test]
@@ -52,7 +52,7 @@ fn a_1013_after_the_heal_is_caught() {
         .at(5200)
         .refused(0, 2, crate::protocol::ErrorCode::IdgenUnavailable)
         .build();
-    let found = check(&trace);
+    let found = violations(check, &trace);
     assert_eq!(found.len(), 2, "{found:?}");
     assert_eq!((found[0].client, found[0].session, found[0].at_ms), (Some(0), Some(1), Some(200)));
     assert_eq!(
@@ -142,7 +142,7 @@ fn sessions_before_the_heal_or_behind_a_slow_link_owe_nothing() {
             .record(IDGEN, Event::ServiceStarted { incarnation: 2 })
             .build()
     };
-    assert_eq!(check(&refused_at(50)), []);
+    assert_eq!(violations(check, &refused_at(50)), []);
 
     let mut slow_auth = bounced()
         .client(0, "alice")
@@ -161,7 +161,7 @@ fn sessions_before_the_heal_or_behind_a_slow_link_owe_nothing() {
         limits: None,
     };
     assert_eq!(healed_at(&slow_auth), None);
-    assert_eq!(check(&slow_auth), []);
+    assert_eq!(violations(check, &slow_auth), []);
 }
 
 #[test]
