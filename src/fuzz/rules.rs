@@ -40,8 +40,7 @@ impl RuleRuns {
 
 /// Every rule of the catalogue, by id, with no runs yet.
 pub fn table() -> BTreeMap<String, RuleRuns> {
-    rules::RULES
-        .iter()
+    rules::all()
         .map(|rule| {
             let runs = RuleRuns {
                 runs: 0,
@@ -77,7 +76,7 @@ impl fmt::Display for Rendered<'_> {
             "rule coverage (runs that exercised each rule: kept / justified, - where it has no such direction):"
         )?;
         let shown = |count: Option<u64>| count.map_or_else(|| "-".to_owned(), |n| n.to_string());
-        for rule in rules::RULES {
+        for rule in rules::all() {
             let Some(runs) = self.0.get(rule.id) else { continue };
             let never: Vec<&str> = runs.never().map(Direction::name).collect();
             let marker = if never.is_empty() {

@@ -1,0 +1,105 @@
+//! Rules of the handshake and the connect sequence (`docs/design.md` §2.4–2.5).
+
+use super::checker::{CLEAR_ERRORS, OUTAGE};
+use super::{Rule, demand};
+
+pub(super) static RULES: &[Rule] = &[
+    Rule {
+        id: "handshake.token",
+        section: "2.4 Handshake",
+        sentence: "The client passes its token either as `Authorization: Bearer <jwt>` or as the subprotocol \
+                   `jwt.<jwt>`; without a usable token the gateway answers HTTP 401 with an `AUTH_FAILED` error \
+                   body and does not upgrade.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "an upgrade request with no token, an empty bearer, an empty `jwt.` subprotocol or another scheme \
+             gets 401 `AUTH_FAILED`",
+        ),
+        justified: demand(
+            CLEAR_ERRORS,
+            "an upgrade request that carries a token is never refused with a 401",
+        ),
+    },
+    Rule {
+        id: "handshake.long-token",
+        section: "2.4 Handshake",
+        sentence: "A token longer than 8 KiB is refused with 401 `AUTH_FAILED` unread, never forwarded to auth.",
+        kept: demand(CLEAR_ERRORS, "an upgrade request with a token over 8 KiB gets 401 `AUTH_FAILED`"),
+        justified: demand(CLEAR_ERRORS, "a token of at most 8 KiB is upgraded and left to auth to judge"),
+    },
+    Rule {
+        id: "handshake.upgrade",
+        section: "2.4 Handshake",
+        sentence: "A request that is not a version-13 WebSocket upgrade gets HTTP 400 with a `BAD_MESSAGE` \
+                   error body.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "an upgrade of another version or to another protocol gets 400 `BAD_MESSAGE`",
+        ),
+        justified: demand(CLEAR_ERRORS, "a well-formed upgrade request is never refused with a 400"),
+    },
+    Rule {
+        id: "connect.order",
+        section: "2.5 Connect",
+        sentence: "The gateway validates the token with auth, then asks idgen for the session's identifiers, \
+                   and only then builds the context and sends `connection_established`.",
+        kept: None,
+        justified: demand(
+            OUTAGE,
+            "no `connection_established` while auth or idgen was down or warming up from the earliest the \
+             connect can have begun until it arrived",
+        ),
+    },
+    Rule {
+        id: "connect.deadline",
+        section: "2.5 Connect",
+        sentence: "The connect deadline bounds the whole connect sequence, auth and idgen together: when it \
+                   passes, the client gets 1013 naming the dependency that did not answer, and never before it.",
+        kept: None,
+        justified: demand(
+            OUTAGE,
+            "no 1013 sooner than the connect deadline after the connect can have begun",
+        ),
+    },
+    Rule {
+        id: "connect.retry",
+        section: "2.5 Connect",
+        sentence: "Each call to auth or idgen is bounded by the per-try timeout, and a call that fails for a \
+                   transient reason (no answer in time, a refused or broken connection, a 503) is retried after \
+                   a backoff that starts at the first backoff, doubles up to the cap, and is shortened by a \
+                   jitter of up to half.",
+        kept: None,
+        justified: demand(
+            OUTAGE,
+            "the calls a 1013 reports are at least one and no more than fit in the deadline with each retry \
+             waiting at least half its backoff",
+        ),
+    },
+    Rule {
+        id: "connect.unavailable",
+        section: "2.5 Connect",
+        sentence: "`AUTH_UNAVAILABLE` names auth; `IDGEN_UNAVAILABLE` names idgen, which is asked only once auth \
+                   has answered.",
+        kept: None,
+        justified: demand(
+            OUTAGE,
+            "a 1013 only when the dependency it names (for `IDGEN_UNAVAILABLE`, auth or idgen) was down, warming \
+             up, cut off or slow at some moment of the connect",
+        ),
+    },
+    Rule {
+        id: "connect.token",
+        section: "2.5 Connect",
+        sentence: "An expired token is refused with `TOKEN_EXPIRED`, any other token auth refuses with \
+                   `AUTH_FAILED`, both followed by the close 1008; a valid token of a user auth knows is accepted.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "a token auth must refuse, by its flaw and auth's clock, is never accepted",
+        ),
+        justified: demand(
+            CLEAR_ERRORS,
+            "`AUTH_FAILED` or `TOKEN_EXPIRED` only for a token auth may have refused for that reason, and \
+             `AUTH_UNAVAILABLE` rather than a verdict only while auth could not be asked",
+        ),
+    },
+];

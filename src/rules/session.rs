@@ -1,0 +1,134 @@
+//! Rules of a session, its context and its frames (`docs/design.md` §2.6–2.8).
+
+use super::checker::{CLEAR_ERRORS, COMPLETION, CONTEXT_IDENTITY, ISOLATION};
+use super::{Rule, demand};
+
+pub(super) static RULES: &[Rule] = &[
+    Rule {
+        id: "session.established-first",
+        section: "2.6 Session",
+        sentence: "`connection_established` is a session's first frame and comes once.",
+        kept: None,
+        justified: demand(
+            CONTEXT_IDENTITY,
+            "no frame with a context before `connection_established`, and no second one",
+        ),
+    },
+    Rule {
+        id: "context.valid",
+        section: "2.6 Session",
+        sentence: "The context is validated strictly and the same way in every environment: every field \
+                   non-empty, every identifier well-formed and of its field's kind, no placeholder values.",
+        kept: None,
+        justified: demand(
+            CONTEXT_IDENTITY,
+            "every `connection_established` carries a context the gateway's own validation accepts",
+        ),
+    },
+    Rule {
+        id: "context.same",
+        section: "2.6 Session",
+        sentence: "Every server frame after `connection_established` carries exactly the session's context.",
+        kept: None,
+        justified: demand(CONTEXT_IDENTITY, "every later frame carries the context, field for field"),
+    },
+    Rule {
+        id: "context.user",
+        section: "2.6 Session",
+        sentence: "The context's `user_id` is the user auth validated the token for.",
+        kept: None,
+        justified: demand(ISOLATION, "no frame carries a context whose user is not the one the token names"),
+    },
+    Rule {
+        id: "isolation.session",
+        section: "2.6 Session",
+        sentence: "A session never receives another session's context, identifiers, frames about its messages, \
+                   or its results.",
+        kept: None,
+        justified: demand(
+            ISOLATION,
+            "no frame carries another session's identifiers, answers another session's message or carries its \
+             result",
+        ),
+    },
+    Rule {
+        id: "protocol.user-message",
+        section: "2.7 Client frames",
+        sentence: "A `user_message` with an `id` and a `payload.content` starts the agent on that content.",
+        kept: demand(
+            COMPLETION,
+            "every message sent is answered, by its events or one error naming it, unless the session ends first",
+        ),
+        justified: demand(COMPLETION, "no frame answers a message no session sent, or before it was sent"),
+    },
+    Rule {
+        id: "protocol.bad-frame",
+        section: "2.7 Client frames",
+        sentence: "A text frame that is not JSON, not an object, of an unknown or missing `type`, or a \
+                   `user_message` without its `id` or `payload.content` gets a `BAD_MESSAGE` error frame, naming \
+                   the message id when the frame had one, and the session stays open.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "such a frame gets `BAD_MESSAGE` before anything about a later message, and later messages are \
+             answered",
+        ),
+        justified: demand(CLEAR_ERRORS, "`BAD_MESSAGE` only after a frame the protocol cannot use"),
+    },
+    Rule {
+        id: "protocol.binary",
+        section: "2.7 Client frames",
+        sentence: "A binary frame gets `BAD_MESSAGE`, and the session stays open.",
+        kept: demand(CLEAR_ERRORS, "a binary frame gets `BAD_MESSAGE` before anything about a later message"),
+        justified: None,
+    },
+    Rule {
+        id: "protocol.encoding",
+        section: "2.7 Client frames",
+        sentence: "A text frame that is not UTF-8 gets `BAD_ENCODING` and the close 1007, as RFC 6455 requires.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "a text frame that is not UTF-8 gets `BAD_ENCODING` and 1007, and nothing about a later message",
+        ),
+        justified: demand(CLEAR_ERRORS, "`BAD_ENCODING` only after a text frame that is not UTF-8"),
+    },
+    Rule {
+        id: "events.sequence",
+        section: "2.8 Server frames",
+        sentence: "Each user message gets, in this order, `agent_started`, `agent_thinking`, `tool_executing`, \
+                   `tool_completed` and `agent_completed`, or one `error` naming it, or nothing when the session \
+                   ends first; never two answers.",
+        kept: None,
+        justified: demand(
+            COMPLETION,
+            "a message's frames come in the order of the sequence, once each, and never both events and an error",
+        ),
+    },
+    Rule {
+        id: "events.seq",
+        section: "2.8 Server frames",
+        sentence: "`seq` numbers a session's event frames 1, 2, 3, … in the order they are sent.",
+        kept: None,
+        justified: demand(COMPLETION, "each event frame's `seq` is one more than the previous one's"),
+    },
+    Rule {
+        id: "events.request-id",
+        section: "2.8 Server frames",
+        sentence: "Every event frame of a message carries its `request_id`, `<context_id>.<n>`, where `n` counts \
+                   the messages the session has run, from 1.",
+        kept: None,
+        justified: demand(
+            COMPLETION,
+            "a message's event frames share one `request_id`, the session's context id and a number above the \
+             previous message's",
+        ),
+    },
+    Rule {
+        id: "events.result",
+        section: "2.8 Server frames",
+        sentence: "`agent_completed` carries the agent's result, a pure function of the message content, and the \
+                   other events' data agree with it: `input_chars` is the content's length in characters, \
+                   `output.words` its word count.",
+        kept: None,
+        justified: demand(COMPLETION, "`agent_completed` carries exactly the result the content gives"),
+    },
+];
