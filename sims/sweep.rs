@@ -1,17 +1,21 @@
 //! Many drawn scenarios in the fixed mode, through every checker (the first fifty also through
 //! those that rerun the scenario): none may end in a turmoil error ("Ran for duration", "server
 //! socket buffer full"), break an invariant, or leave a client unfinished, unless its host crashed,
-//! after which none of its clients may finish.
+//! after which none of its clients may finish. Over the default campaign's seeds, every clause of
+//! the rule catalogue must be exercised by at least one run in a hundred: a rule no draw reaches
+//! is a rule the campaign does not test.
 //!
 //! `GATESIM_SEEDS` sets how many (default 1000, the seeds of the default fuzz campaign) and
 //! `GATESIM_SEED` the first (default 0), so a sweep of any size runs under plain `cargo test`;
 //! the seeds are split over the machine's cores.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZero;
 use std::thread;
 
 use gatesim::checkers::{Options, Report, verify};
 use gatesim::fuzz::coverage;
+use gatesim::rules::{self, Clause};
 use gatesim::services::gateway::Mode;
 use gatesim::sim::scenario::client_host;
 use gatesim::sim::sweep::across_threads;
@@ -34,16 +38,26 @@ fn drawn_scenarios_run_clean_in_fixed_mode() {
     let seeds: Vec<u64> = (first..first + count).collect();
     let jobs = thread::available_parallelism().map_or(1, NonZero::get);
     let runs = across_threads(&seeds, jobs, || true, run);
-    let failures: Vec<&String> = runs.iter().filter_map(|(_, (failure, _))| failure.as_ref()).collect();
+    let failures: Vec<&String> = runs.iter().filter_map(|(_, run)| run.failure.as_ref()).collect();
     let listed: Vec<&str> = failures.iter().map(|f| f.as_str()).collect();
     assert!(failures.is_empty(), "{} of {count} seeds failed:\n{}", failures.len(), listed.join("\n"));
     // Over the default campaign's seeds, every limit and every bad input's answer is a
     // "sometimes" path that at least one run in a hundred reaches.
     if first == 0 && count >= DEFAULT_SEEDS {
         for entry in SOMETIMES {
-            let reached = runs.iter().filter(|(_, (_, reached))| reached.iter().any(|r| r == entry)).count();
+            let reached = runs.iter().filter(|(_, run)| run.reached.iter().any(|r| r == entry)).count();
             assert!(reached as u64 >= count / 100, "{entry} reached in {reached} of {count} runs, under 1%");
         }
+        let mut exercised: BTreeMap<Clause, u64> = rules::clauses().map(|clause| (clause, 0)).collect();
+        for clause in runs.iter().flat_map(|(_, run)| &run.exercised) {
+            *exercised.entry(*clause).or_default() += 1;
+        }
+        let rare: Vec<String> = exercised
+            .iter()
+            .filter(|(_, runs)| **runs < count / 100)
+            .map(|(clause, runs)| format!("{clause} in {runs}"))
+            .collect();
+        assert!(rare.is_empty(), "clauses exercised by under 1% of {count} runs: {}", rare.join(", "));
     }
 }
 
@@ -61,13 +75,22 @@ const SOMETIMES: [&str; 9] = [
     "idle_outlived_on_pongs",
 ];
 
-/// A seed's run: what is wrong with it, if anything, and the coverage entries it reached.
-fn run(seed: u64) -> (Option<String>, Vec<String>) {
+/// What one seed's run shows.
+struct Run {
+    /// What is wrong with it, if anything.
+    failure: Option<String>,
+    /// The coverage entries it reached.
+    reached: Vec<String>,
+    /// The clauses of the rule catalogue it exercised.
+    exercised: BTreeSet<Clause>,
+}
+
+fn run(seed: u64) -> Run {
     let scenario = Scenario { mode: Mode::Fixed, ..Scenario::from_seed(seed) };
     let options = if seed < RERUN_SEEDS { Options::ALL } else { Options::TRACE_ONLY };
     let report = verify(&scenario, options);
     let reached = coverage::reached(&report.outcome.trace);
-    (failure(seed, &scenario, &report), reached)
+    Run { failure: failure(seed, &scenario, &report), reached, exercised: report.exercised.clone() }
 }
 
 fn failure(seed: u64, scenario: &Scenario, report: &Report) -> Option<String> {
