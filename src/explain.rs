@@ -106,6 +106,10 @@ fn arrow(ms: u64, event: &Event) -> String {
         }
         Event::Received { frame, .. } => format!("G-->>C: {ms} ms {}", frame_text(frame)),
         Event::Pinged { .. } => format!("C->>G: {ms} ms pong, answering a ping"),
+        Event::Lingering { reading, for_ms, .. } => {
+            let how = if *reading { "reading" } else { "reading nothing" };
+            format!("Note over C: {ms} ms lingers {for_ms} ms, {how}")
+        }
         Event::SentBad { input, .. } => format!("C->>G: {ms} ms bad input on purpose: {input:?}"),
         Event::Unparsed { error, .. } => format!("G-->>C: {ms} ms unreadable frame: {error}"),
         Event::Closed { by, code, reason, .. } => {

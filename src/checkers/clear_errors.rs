@@ -39,6 +39,7 @@ use super::sessions::{Session, sessions};
 mod bad_input;
 mod limits;
 mod rate;
+mod session_limit;
 mod tokens;
 
 pub const NAME: &str = "clear-errors";
@@ -59,6 +60,12 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
     for session in &all {
         check_session(session, &all, clock, &conditions, &history, findings);
     }
+    let mut judged = Vec::new();
+    let limit = conditions.limits.sessions_per_user;
+    for (session, at_ms, problem) in session_limit::over_the_limit(&all, limit, &history, &mut judged) {
+        findings.push(session.violation(session_limit::KEPT, at_ms, problem));
+    }
+    judged.into_iter().for_each(|clause| findings.judged(clause));
 }
 
 fn check_session(
@@ -112,7 +119,7 @@ fn check_session(
                     }
                 }
                 judged.extend(limits::cause(error.code));
-                if let Some((clause, problem)) = limits::uncaused(session, all, error, at_ms, limits) {
+                if let Some((clause, problem)) = limits::uncaused(session, all, error, at_ms, conditions) {
                     report(clause, at_ms, problem);
                 }
                 last_error = Some(error);
@@ -131,6 +138,9 @@ fn check_session(
             }
             _ => {}
         }
+    }
+    if let Some((at_ms, problem)) = limits::read_past_too_big(session, limits, &mut judged) {
+        report(limits::FRAME_SIZE_KEPT, at_ms, problem);
     }
     for (clause, at_ms, problem) in rate::judge(session, limits, &mut judged) {
         report(clause, at_ms, problem);

@@ -6,7 +6,7 @@
 //! The incidents' defect was a context rebuilt between connection and message handling: a frame
 //! whose context differs from the session's is that defect made visible.
 
-use crate::context::{SessionContext, SessionIds};
+use crate::context::{ContextError, SessionContext, SessionIds};
 use crate::protocol::ServerFrame;
 use crate::rules::Clause;
 use crate::sim::trace::Trace;
@@ -18,6 +18,7 @@ pub const NAME: &str = "context-identity";
 
 /// The rules it judges.
 const VALID: Clause = Clause::justified("context.valid");
+const FORMAT: Clause = Clause::justified("ids.format");
 const FIRST: Clause = Clause::justified("session.established-first");
 const SAME: Clause = Clause::justified("context.same");
 
@@ -38,13 +39,14 @@ fn check_session(session: &Session<'_>, found: &mut Findings) {
         match (frame, established, frame.context()) {
             (ServerFrame::ConnectionEstablished { context }, None, _) => {
                 found.judged(VALID);
-                if let Err(why) = validate(context) {
+                found.judged(FORMAT);
+                if let Err((clause, why)) = validate(context) {
                     let explanation = format!(
                         "connection_established carries context {}, which the gateway's own validation \
                          refuses ({why}): a fallback or repaired context",
                         context.context_id
                     );
-                    found.push(session.violation(VALID, at_ms, explanation));
+                    found.push(session.violation(clause, at_ms, explanation));
                 }
                 established = Some((at_ms, context));
             }
@@ -78,15 +80,19 @@ fn check_session(session: &Session<'_>, found: &mut Findings) {
     }
 }
 
-/// The gateway's validation of a context it builds, applied to one it sent.
-fn validate(context: &SessionContext) -> Result<(), String> {
+/// The gateway's validation of a context it builds, applied to one it sent; what it refuses, under
+/// the rule it breaks: a malformed identifier is the identifiers' rule, anything else the context's.
+fn validate(context: &SessionContext) -> Result<(), (Clause, String)> {
     let ids = SessionIds {
         context_id: context.context_id.clone(),
         thread_id: context.thread_id.clone(),
         run_id: context.run_id.clone(),
         websocket_client_id: context.websocket_client_id.clone(),
     };
-    SessionContext::build(&context.user_id, ids).map(drop).map_err(|error| error.to_string())
+    SessionContext::build(&context.user_id, ids).map(drop).map_err(|error| {
+        let malformed_id = matches!(&error, ContextError::Malformed { field, .. } if *field != "user_id");
+        (if malformed_id { FORMAT } else { VALID }, error.to_string())
+    })
 }
 
 /// `context ctx_b (thread_id thread_x instead of thread_y)`: what differs, field by field.

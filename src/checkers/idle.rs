@@ -54,8 +54,11 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
     for session in sessions(trace) {
         let found = check_session(&session, idle_timeout_ms, &conditions, &history, findings);
         findings.extend(found);
+        pings::check_session(&session, idle_timeout_ms, &conditions, &history, findings);
     }
 }
+
+mod pings;
 
 /// Something the gateway read from the client, or its count's start: when at the earliest, and
 /// what it was.

@@ -42,7 +42,7 @@
 
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::rules::Clause;
-use crate::sim::scenario::{AUTH, BadInput, GATEWAY, IDGEN, SERVICES};
+use crate::sim::scenario::{AUTH, BadInput, GATEWAY, GatewayLimits, IDGEN, SERVICES};
 use crate::sim::timeline;
 use crate::sim::trace::{Event, Record, Trace, Waiting};
 
@@ -56,6 +56,7 @@ pub const NAME: &str = "liveness";
 /// The rules it judges.
 const CONNECT: Clause = Clause::kept("liveness.connect");
 const MESSAGE: Clause = Clause::kept("liveness.message");
+const QUEUE: Clause = Clause::kept("limits.queue");
 
 /// The slowest a link may be, one way, and still count as healthy.
 pub const HEALTHY_LATENCY_MS: u64 = 200;
@@ -72,7 +73,7 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
         .filter(|s| s.attempt_ms() > healed)
         .filter(|s| conditions.max_latency(s.host, GATEWAY) <= HEALTHY_LATENCY_MS)
     {
-        check_session(session, healed, conditions.limits.max_frame_bytes, findings);
+        check_session(session, healed, &conditions.limits, findings);
     }
 }
 
@@ -103,7 +104,8 @@ enum Attempt<'t> {
     Failed(&'t Record),
 }
 
-fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize, findings: &mut Findings) {
+fn check_session(session: &Session<'_>, healed: u64, limits: &GatewayLimits, findings: &mut Findings) {
+    let max_frame_bytes = limits.max_frame_bytes;
     findings.judged(CONNECT);
     let start = session.attempt_ms();
     let since = format!("started at {start} ms, after everything had healed at {healed} ms,");
@@ -137,12 +139,14 @@ fn check_session(session: &Session<'_>, healed: u64, max_frame_bytes: usize, fin
                 return;
             }
             let sent: Vec<_> = session.sent().collect();
-            if !sent.is_empty() {
-                findings.judged(MESSAGE);
-            }
             let answers: Vec<_> = sent.iter().map(|s| answer_to(session, s)).collect();
-            findings
-                .extend((0..sent.len()).filter_map(|index| check_message(session, &sent, &answers, index)));
+            // One message runs while the queue holds the others: past both, the gateway stops reading.
+            let held_back = limits.max_queued_messages.max(1) + 1;
+            for index in 0..sent.len() {
+                let clause = if ahead(&sent, &answers, index) >= held_back { QUEUE } else { MESSAGE };
+                findings.judged(clause);
+                findings.extend(check_message(session, &sent, &answers, index, clause));
+            }
             return;
         }
         Some(Attempt::Answered(at)) => {
@@ -209,14 +213,11 @@ fn check_message(
     all: &[Sent<'_>],
     answers: &[Option<&Record>],
     index: usize,
+    clause: Clause,
 ) -> Option<Violation> {
     let sent = &all[index];
     let answer = answers[index];
-    let ahead = answers[..index]
-        .iter()
-        .filter(|earlier| earlier.is_none_or(|record| record.at_ms > sent.at_ms))
-        .count();
-    let bound = MESSAGE_BOUND_MS * (1 + ahead as u64);
+    let bound = MESSAGE_BOUND_MS * (1 + ahead(all, answers, index) as u64);
     // An error that closes the session is an end, not an answer.
     let answered_in_time = |record: &Record| {
         let closing = matches!(
@@ -238,7 +239,13 @@ fn check_message(
         "{}, sent at {} ms in a session started after the heal, was not completed within {bound} ms: {what}",
         sent.message_id, sent.at_ms
     );
-    Some(session.violation(MESSAGE, sent.at_ms, problem))
+    Some(session.violation(clause, sent.at_ms, problem))
+}
+
+/// How many of the session's earlier messages were still unanswered when its `index`th was sent.
+fn ahead(all: &[Sent<'_>], answers: &[Option<&Record>], index: usize) -> usize {
+    let sent_ms = all[index].at_ms;
+    answers[..index].iter().filter(|earlier| earlier.is_none_or(|record| record.at_ms > sent_ms)).count()
 }
 
 #[cfg(test)]

@@ -59,8 +59,16 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
     for session in sessions(trace) {
         let found = [judge.established_without(&session, findings), judge.session(&session, findings)];
         findings.extend(found.into_iter().flatten());
+        if let Some(handshake_ms) = upgraded_ms(&session) {
+            let late = judge.unanswered_past_deadline(&session, handshake_ms, findings);
+            findings.extend(late);
+            judge.found_after_outage(&session, handshake_ms, findings);
+        }
     }
 }
+
+mod deadline;
+mod retry;
 
 struct Judge<'t> {
     conditions: Conditions<'t>,
@@ -133,7 +141,18 @@ impl Judge<'_> {
             );
             return Some(session.violation(UNAVAILABLE, refused_ms, problem));
         }
-        None
+        // idgen is asked only once auth has answered.
+        let auth_warmup = self.conditions.warmup(AUTH);
+        if code == ErrorCode::IdgenUnavailable
+            && !self.history.may_have_served_during(AUTH, auth_warmup, began_ms, refused_ms)
+        {
+            let problem = format!(
+                "got {code_name} at {refused_ms} ms, but auth was down or warming up from {began_ms} ms until then: \
+                 idgen is asked only once auth has answered, so the gateway cannot have been waiting on it"
+            );
+            return Some(session.violation(UNAVAILABLE, refused_ms, problem));
+        }
+        self.found_too_late(session, code, handshake_ms, refused_ms, findings)
     }
 
     /// What is impossible about `attempts` calls before a 1013 under the run's retry policy.
@@ -260,7 +279,7 @@ mod tests {
             messages(&refused_saying(
                 auth_crashed(),
                 201,
-                5300,
+                5205,
                 ErrorFrame::new(ErrorCode::AuthUnavailable, text),
             ))
         };
@@ -269,14 +288,14 @@ mod tests {
         assert_eq!(
             after(14),
             [
-                "session c0#1: got AUTH_UNAVAILABLE at 5300 ms after 14 calls, by its message, but a backoff from 100 ms \
+                "session c0#1: got AUTH_UNAVAILABLE at 5205 ms after 14 calls, by its message, but a backoff from 100 ms \
               doubling to 1000 ms fits at most 13 in the 5000 ms deadline"
             ]
         );
         assert_eq!(
             after(0),
             [
-                "session c0#1: got AUTH_UNAVAILABLE at 5300 ms after 0 calls, by its message: a 1013 needs at least one call"
+                "session c0#1: got AUTH_UNAVAILABLE at 5205 ms after 0 calls, by its message: a 1013 needs at least one call"
             ]
         );
     }
@@ -305,11 +324,11 @@ mod tests {
 
     #[test]
     fn a_1013_after_the_deadline_while_the_dependency_was_down_passes() {
-        let auth_down = refused(auth_crashed(), 201, 5300, ErrorCode::AuthUnavailable);
+        let auth_down = refused(auth_crashed(), 201, 5205, ErrorCode::AuthUnavailable);
         assert_eq!(messages(&auth_down), Vec::<String>::new());
         let idgen_partitioned =
             TraceBuilder::new().at(3000).fault(Fault::Partition { a: GATEWAY.into(), b: IDGEN.into() });
-        let idgen_cut_off = refused(idgen_partitioned, 201, 5300, ErrorCode::IdgenUnavailable);
+        let idgen_cut_off = refused(idgen_partitioned, 201, 5205, ErrorCode::IdgenUnavailable);
         assert_eq!(messages(&idgen_cut_off), Vec::<String>::new());
     }
 
@@ -341,13 +360,13 @@ mod tests {
     #[test]
     fn a_1013_naming_a_dependency_that_was_reachable_throughout_is_caught() {
         assert_eq!(
-            messages(&refused(TraceBuilder::new(), 201, 5300, ErrorCode::AuthUnavailable)),
+            messages(&refused(TraceBuilder::new(), 201, 5205, ErrorCode::AuthUnavailable)),
             [
-                "session c0#1: got AUTH_UNAVAILABLE at 5300 ms, but auth was up, warm and reachable from the gateway \
+                "session c0#1: got AUTH_UNAVAILABLE at 5205 ms, but auth was up, warm and reachable from the gateway \
               from 200 ms (the earliest the connect could have begun) until then"
             ]
         );
-        let found = messages(&refused(TraceBuilder::new(), 201, 5300, ErrorCode::IdgenUnavailable));
+        let found = messages(&refused(TraceBuilder::new(), 201, 5205, ErrorCode::IdgenUnavailable));
         assert!(found[0].contains("but auth and idgen were up"), "{found:?}");
     }
 
@@ -355,17 +374,17 @@ mod tests {
     fn an_outage_of_auth_or_a_slow_or_held_link_excuses_the_1013() {
         // auth answered only once restarted: the deadline may have run out on idgen.
         let auth_late = auth_crashed().at(4000).record(AUTH, Event::ServiceStarted { incarnation: 2 });
-        let idgen_refused = refused(auth_late, 201, 5300, ErrorCode::IdgenUnavailable);
+        let idgen_refused = refused(auth_late, 201, 5205, ErrorCode::IdgenUnavailable);
         assert_eq!(messages(&idgen_refused), Vec::<String>::new());
         let slow_idgen = TraceBuilder::new().link_latency(GATEWAY, IDGEN, (100, 900));
-        let idgen_refused = refused(slow_idgen, 201, 5300, ErrorCode::IdgenUnavailable);
+        let idgen_refused = refused(slow_idgen, 201, 5205, ErrorCode::IdgenUnavailable);
         assert_eq!(messages(&idgen_refused), Vec::<String>::new());
         let held_auth = TraceBuilder::new()
             .at(1000)
             .fault(Fault::Hold { a: AUTH.into(), b: GATEWAY.into() })
             .at(1500)
             .fault(Fault::Release { a: AUTH.into(), b: GATEWAY.into() });
-        let auth_refused = refused(held_auth, 201, 5300, ErrorCode::AuthUnavailable);
+        let auth_refused = refused(held_auth, 201, 5205, ErrorCode::AuthUnavailable);
         assert_eq!(messages(&auth_refused), Vec::<String>::new());
     }
 }

@@ -239,6 +239,11 @@ impl TraceBuilder {
         self.record("client-0", event).closed_by_server(client, session, normal)
     }
 
+    /// The connection breaks without a close.
+    pub fn lost(self, client: usize, session: u32) -> TraceBuilder {
+        self.record("client-0", Event::Lost { client, session, reason: "connection reset".to_owned() })
+    }
+
     pub fn closed_by_server(self, client: usize, session: u32, code: Option<u16>) -> TraceBuilder {
         let reason = String::new();
         self.record("client-0", Event::Closed { client, session, by: Side::Server, code, reason })

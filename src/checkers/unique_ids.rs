@@ -8,18 +8,21 @@
 
 use std::collections::BTreeMap;
 
+use crate::context::SessionContext;
 use crate::ids::{Id, IdKind};
 use crate::rules::Clause;
-use crate::sim::trace::Trace;
+use crate::sim::scenario::IDGEN;
+use crate::sim::trace::{Event, Trace};
 
 use super::Findings;
-use super::sessions::sessions;
+use super::sessions::{Session, sessions};
 
 pub const NAME: &str = "unique-ids";
 
 /// The rules it judges.
 const UNIQUE: Clause = Clause::justified("ids.unique");
 const COUNTER: Clause = Clause::justified("ids.counter");
+const BOOT: Clause = Clause::justified("ids.boot");
 
 /// Where an identifier was first seen: the session's name and when it was established.
 struct FirstSeen<'t> {
@@ -34,6 +37,7 @@ pub fn check(trace: &Trace, found: &mut Findings) {
         sessions.iter().filter_map(|s| s.established().map(|(at_ms, context)| (at_ms, s, context))).collect();
     established.sort_by_key(|(at_ms, _, _)| *at_ms);
 
+    boots_rise(trace, &established, found);
     let mut issued: BTreeMap<&str, FirstSeen<'_>> = BTreeMap::new();
     let mut lifetimes: BTreeMap<(IdKind, String, u64), FirstSeen<'_>> = BTreeMap::new();
     for (at_ms, session, context) in established {
@@ -76,6 +80,34 @@ pub fn check(trace: &Trace, found: &mut Findings) {
                 ids.join(", ")
             );
             found.push(session.violation(UNIQUE, at_ms, explanation));
+        }
+    }
+}
+
+/// A session whose connect began after idgen restarted carries a later boot than every session
+/// established before the restart: idgen's later lifetimes start later by its own clock, which
+/// the boot is. The first session on each side of each restart is enough to compare.
+fn boots_rise(trace: &Trace, established: &[(u64, &Session<'_>, &SessionContext)], found: &mut Findings) {
+    let boot = |context: &SessionContext| {
+        Id::parse(IdKind::Context, &context.context_id).and_then(|id| u64::from_str_radix(&id.boot, 16).ok())
+    };
+    let restarts = trace.records.iter().filter_map(|record| match record.event {
+        Event::ServiceStarted { incarnation: 2.., .. } if record.host == IDGEN => Some(record.at_ms),
+        _ => None,
+    });
+    for restarted_ms in restarts {
+        let before = established.iter().filter(|(at_ms, _, _)| *at_ms < restarted_ms);
+        let Some(latest) = before.filter_map(|(_, _, context)| boot(context)).max() else { continue };
+        let mut after = established.iter().filter(|(_, session, _)| session.attempt_ms() > restarted_ms);
+        let Some((at_ms, session, context)) = after.next() else { continue };
+        found.judged(BOOT);
+        if boot(context).is_some_and(|boot| boot <= latest) {
+            let problem = format!(
+                "began after idgen restarted at {restarted_ms} ms, yet its context {} carries a boot no later \
+                 than {latest:x}, which an earlier lifetime issued: a restarted idgen's boot must be greater",
+                context.context_id
+            );
+            found.push(session.violation(BOOT, *at_ms, problem));
         }
     }
 }

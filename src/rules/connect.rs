@@ -55,7 +55,11 @@ pub(super) static RULES: &[Rule] = &[
         section: "2.5 Connect",
         sentence: "The connect deadline bounds the whole connect sequence, auth and idgen together: when it \
                    passes, the client gets 1013 naming the dependency that did not answer, and never before it.",
-        kept: None,
+        kept: demand(
+            OUTAGE,
+            "by the deadline, the client link's greatest latency and a millisecond after the handshake, a \
+             session whose client waited and whose link and gateway held has its answer",
+        ),
         justified: demand(
             OUTAGE,
             "no 1013 sooner than the connect deadline after the connect can have begun",
@@ -68,7 +72,11 @@ pub(super) static RULES: &[Rule] = &[
                    transient reason (no answer in time, a refused or broken connection, a 503) is retried after \
                    a backoff that starts at the first backoff, doubles up to the cap, and is shortened by a \
                    jitter of up to half.",
-        kept: None,
+        kept: demand(
+            OUTAGE,
+            "no 1013 naming a dependency that was up, warm and reachable, before the deadline passed, for twice \
+             a per-try timeout and a capped backoff and four of its link's trips",
+        ),
         justified: demand(
             OUTAGE,
             "the calls a 1013 reports are at least one and no more than fit in the deadline with each retry \
@@ -84,7 +92,8 @@ pub(super) static RULES: &[Rule] = &[
         justified: demand(
             OUTAGE,
             "a 1013 only when the dependency it names (for `IDGEN_UNAVAILABLE`, auth or idgen) was down, warming \
-             up, cut off or slow at some moment of the connect",
+             up, cut off or slow at some moment of the connect, and an `IDGEN_UNAVAILABLE` only when auth may \
+             have answered",
         ),
     },
     Rule {

@@ -1,6 +1,6 @@
 //! Rules of errors and closes, limits, idle sessions and shutdown (`docs/design.md` §2.9–2.12).
 
-use super::checker::{CLEAR_ERRORS, IDLE, RELEASE};
+use super::checker::{CLEAR_ERRORS, IDLE, LIVENESS, RELEASE};
 use super::{Rule, demand};
 
 pub(super) static RULES: &[Rule] = &[
@@ -44,7 +44,11 @@ pub(super) static RULES: &[Rule] = &[
         section: "2.10 Limits",
         sentence: "A user holds at most `sessions_per_user` open sessions; a connect beyond that is refused with \
                    `TOO_MANY_SESSIONS` and 1008.",
-        kept: None,
+        kept: demand(
+            CLEAR_ERRORS,
+            "no session is established while its user surely holds the limit's number of others: sessions \
+             ended by a close, on a sound link, in one lifetime of the gateway, open from the client's view",
+        ),
         justified: demand(
             CLEAR_ERRORS,
             "`TOO_MANY_SESSIONS` only once at least the limit's number of the user's other sessions had begun",
@@ -67,10 +71,37 @@ pub(super) static RULES: &[Rule] = &[
         ),
     },
     Rule {
+        id: "limits.queue",
+        section: "2.10 Limits",
+        sentence: "A session's accepted messages wait in a queue of `max_queued_messages`; when it is full the \
+                   gateway stops reading the socket, and nothing is dropped.",
+        kept: demand(
+            LIVENESS,
+            "in a run that has healed, a message sent while the session's queue was full is still answered \
+             within the bound for the messages ahead of it",
+        ),
+        justified: None,
+    },
+    Rule {
+        id: "limits.outbound",
+        section: "2.10 Limits",
+        sentence: "A client that leaves more than `outbound_frames` frames waiting to be written is closed with \
+                   `SLOW_CONSUMER` and 1008.",
+        kept: None,
+        justified: demand(
+            CLEAR_ERRORS,
+            "`SLOW_CONSUMER` only when the gateway can have queued more frames for the session than the client \
+             had read, by the outbox's size and one",
+        ),
+    },
+    Rule {
         id: "limits.frame-size",
         section: "2.10 Limits",
         sentence: "A client frame larger than `max_frame_bytes` gets `MESSAGE_TOO_BIG` and the close 1009.",
-        kept: None,
+        kept: demand(
+            CLEAR_ERRORS,
+            "a message whose frame is over the limit never gets events, nor does any message sent after it",
+        ),
         justified: demand(CLEAR_ERRORS, "`MESSAGE_TOO_BIG` only after a frame over the limit"),
     },
     Rule {
@@ -78,10 +109,30 @@ pub(super) static RULES: &[Rule] = &[
         section: "2.11 Idle sessions",
         sentence: "A session from which nothing at all, not even a pong, arrives for the idle timeout is closed \
                    with `IDLE_TIMEOUT` and 1008.",
-        kept: None,
+        kept: demand(
+            IDLE,
+            "a client that lingers reading nothing, and reads again later than its last write, the greatest \
+             latency twice, the idle timeout, a third of it and a millisecond allow, finds `IDLE_TIMEOUT`",
+        ),
         justified: demand(
             IDLE,
             "`IDLE_TIMEOUT` only after the gateway can have heard nothing from the client for the idle timeout",
+        ),
+    },
+    Rule {
+        id: "idle.pings",
+        section: "2.11 Idle sessions",
+        sentence: "The gateway pings each session a third of the idle timeout after establishing it, and every \
+                   third of the idle timeout after that.",
+        kept: demand(
+            IDLE,
+            "a client lingering and reading hears a ping at least every third of the idle timeout, the link's \
+             latency spread and a millisecond",
+        ),
+        justified: demand(
+            IDLE,
+            "the `k`th ping is answered no sooner than `k` thirds of the idle timeout after \
+             `connection_established` can have left the gateway, plus the least latency",
         ),
     },
     Rule {

@@ -80,6 +80,10 @@ pub fn describe(record: &Record) -> String {
             format!("c{client}#{session} got {}", frame_text(frame))
         }
         Event::Pinged { client, session } => format!("c{client}#{session} answered a ping with a pong"),
+        Event::Lingering { client, session, reading, for_ms } => {
+            let how = if *reading { "reading" } else { "reading nothing" };
+            format!("c{client}#{session} lingers {for_ms} ms, {how}")
+        }
         Event::SentBad { client, session, input } => {
             format!("c{client}#{session} sent bad input on purpose: {input:?}")
         }

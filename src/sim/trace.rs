@@ -146,6 +146,14 @@ pub enum Event {
         client: usize,
         session: u32,
     },
+    /// The client, its messages answered, stays connected for `for_ms` sending nothing: reading
+    /// all the while (so answering every ping at once), or reading nothing until the end.
+    Lingering {
+        client: usize,
+        session: u32,
+        reading: bool,
+        for_ms: u64,
+    },
     /// A text or binary frame that is not a server frame.
     Unparsed {
         client: usize,
@@ -205,6 +213,7 @@ impl Event {
             | Event::Received { client, session, .. }
             | Event::SentBad { client, session, .. }
             | Event::Pinged { client, session }
+            | Event::Lingering { client, session, .. }
             | Event::Unparsed { client, session, .. }
             | Event::Closed { client, session, .. }
             | Event::Lost { client, session, .. }

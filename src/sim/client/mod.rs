@@ -264,6 +264,8 @@ impl<N: Net> Client<N> {
     /// Stays connected for the linger time, reading and answering pings, sending nothing. A
     /// session that ends meanwhile is not reopened: the client has nothing left to send.
     async fn linger(&mut self, ws: &mut Ws<N>, session: u32) -> Option<Next> {
+        let (reading, for_ms) = (!self.spec.linger_silent, self.spec.linger_ms);
+        self.record(Event::Lingering { client: self.index, session, reading, for_ms });
         if self.spec.linger_silent {
             return self.linger_silently(ws, session).await;
         }
