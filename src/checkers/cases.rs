@@ -6,10 +6,18 @@
 
 use std::collections::BTreeSet;
 
+use crate::context::SessionContext;
 use crate::rules::{self, Clause};
 use crate::sim::trace::Trace;
 
+use super::testing::{TraceBuilder, context};
 use super::{Findings, Options, TRACE_CHECKERS};
+
+mod connect;
+mod limits;
+mod run;
+mod service;
+mod session;
 
 /// A clause's two traces, each judged by the checker that judges the clause.
 pub struct Case {
@@ -32,9 +40,32 @@ pub fn judge(clause: Clause, trace: &Trace) -> Findings {
     findings
 }
 
-/// Every case, by area.
+/// Alice's context, as idgen issued it for her first session.
+fn alice() -> SessionContext {
+    context("a1", "alice")
+}
+
+/// Alice's client, and her first session established with `context`.
+fn established_with(context: &SessionContext) -> TraceBuilder {
+    TraceBuilder::new().client(0, "alice").established(0, 1, context)
+}
+
+/// Alice's client, and her first session established with her context.
+fn alice_session() -> TraceBuilder {
+    established_with(&alice())
+}
+
+/// `context` with `thread_id` for its thread.
+fn with_thread(context: SessionContext, thread_id: &str) -> SessionContext {
+    SessionContext { thread_id: thread_id.to_owned(), ..context }
+}
+
+/// Every case, by area, in the catalogue's order.
 fn all() -> Vec<Case> {
-    [].into_iter().collect()
+    [service::cases(), connect::cases(), session::cases(), limits::cases(), run::cases()]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 #[test]
