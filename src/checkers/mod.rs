@@ -48,6 +48,8 @@ pub(crate) mod sessions;
 pub mod unique_ids;
 
 #[cfg(test)]
+mod cases;
+#[cfg(test)]
 mod end_to_end;
 #[cfg(test)]
 pub(crate) mod testing;

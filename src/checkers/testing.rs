@@ -132,8 +132,25 @@ impl TraceBuilder {
 
     /// A connection attempt up to the upgrade.
     pub fn upgraded(self, client: usize, session: u32) -> TraceBuilder {
+        self.attempt(client, session).handshake(client, session, 101, None)
+    }
+
+    /// The client begins a connection attempt.
+    pub fn attempt(self, client: usize, session: u32) -> TraceBuilder {
         self.record("client-0", Event::ConnectAttempt { client, session })
-            .record("client-0", Event::Handshake { client, session, status: 101, body: None })
+    }
+
+    /// The gateway's HTTP answer to the upgrade request: `status`, with the error body of
+    /// `refusal` if it has one.
+    pub fn handshake(
+        self,
+        client: usize,
+        session: u32,
+        status: u16,
+        refusal: Option<ErrorCode>,
+    ) -> TraceBuilder {
+        let body = refusal.map(|code| ServerFrame::Error(ErrorFrame::new(code, "refused")).to_text());
+        self.record("client-0", Event::Handshake { client, session, status, body })
     }
 
     /// One client per context, in order, each with one session established with it.
@@ -153,11 +170,14 @@ impl TraceBuilder {
 
     /// A connection attempt the gateway refuses with `code` and the close it calls for.
     pub fn refused(self, client: usize, session: u32, code: ErrorCode) -> TraceBuilder {
-        let close = code.close_code().map(CloseCode::as_u16);
-        let error = ServerFrame::Error(ErrorFrame::new(code, "refused"));
-        self.upgraded(client, session)
-            .received(client, session, error)
-            .closed_by_server(client, session, close)
+        self.upgraded(client, session).errored(client, session, ErrorFrame::new(code, "refused"))
+    }
+
+    /// The gateway sends `error`, then the close its code calls for, if any.
+    pub fn errored(self, client: usize, session: u32, error: ErrorFrame) -> TraceBuilder {
+        let close = error.code.close_code().map(CloseCode::as_u16);
+        let told = self.received(client, session, ServerFrame::Error(error));
+        if close.is_some() { told.closed_by_server(client, session, close) } else { told }
     }
 
     /// A connection attempt that never reaches the gateway.
@@ -212,8 +232,21 @@ impl TraceBuilder {
     }
 
     /// A message sent and fully answered.
-    pub fn message(mut self, client: usize, session: u32, index: u32, content: &str) -> TraceBuilder {
-        let frames = self.agent_frames(client, session, index, content);
+    pub fn message(self, client: usize, session: u32, index: u32, content: &str) -> TraceBuilder {
+        self.message_with(client, session, index, content, |_| {})
+    }
+
+    /// A message sent and answered with its agent frames as `edit` leaves them.
+    pub fn message_with(
+        mut self,
+        client: usize,
+        session: u32,
+        index: u32,
+        content: &str,
+        edit: impl FnOnce(&mut [ServerFrame]),
+    ) -> TraceBuilder {
+        let mut frames = self.agent_frames(client, session, index, content);
+        edit(&mut frames);
         let sent = self.sent(client, session, index, content);
         frames.into_iter().fold(sent, |b, frame| b.received(client, session, frame))
     }
