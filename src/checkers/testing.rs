@@ -272,6 +272,11 @@ impl TraceBuilder {
         self.record("client-0", event).closed_by_server(client, session, normal)
     }
 
+    /// The client lingers for `for_ms`, reading or not.
+    pub fn lingering(self, client: usize, session: u32, reading: bool, for_ms: u64) -> TraceBuilder {
+        self.record("client-0", Event::Lingering { client, session, reading, for_ms })
+    }
+
     /// The connection breaks without a close.
     pub fn lost(self, client: usize, session: u32) -> TraceBuilder {
         self.record("client-0", Event::Lost { client, session, reason: "connection reset".to_owned() })

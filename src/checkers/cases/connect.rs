@@ -29,9 +29,23 @@ const AT_THE_LIMIT: BadInput = BadInput::LongToken { bytes: MAX_TOKEN_BYTES };
 
 /// Expired long before any skew or leeway could make auth accept it.
 const EXPIRED_DAYS_AGO: TokenKind = TokenKind::Expired { ago_secs: 3 * 86_400 };
+const DEADLINE_KEPT: Clause = Clause::kept("connect.deadline");
+const RETRY_KEPT: Clause = Clause::kept("connect.retry");
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
+        Case {
+            clause: DEADLINE_KEPT,
+            // Retries that went on past the deadline: the 1013 came 200 ms late.
+            violating: || judge(DEADLINE_KEPT, &refused_in_outage_of(AUTH, AuthUnavailable, 5400, 5)),
+            passing: || judge(DEADLINE_KEPT, &refused_in_outage_of(AUTH, AuthUnavailable, 5205, 5)),
+        },
+        Case {
+            clause: RETRY_KEPT,
+            // A backoff that grew past its cap: auth, back at 500 ms, was never asked again.
+            violating: || judge(RETRY_KEPT, &refused_after_auth_restarted_at(500)),
+            passing: || judge(RETRY_KEPT, &established_while_auth_restarts_at(1000)),
+        },
         Case {
             clause: TOKEN_REFUSED,
             // Upgraded, leaving the missing token for auth to notice.
@@ -131,6 +145,15 @@ fn refused_in_outage_of(service: &str, code: ErrorCode, refused_ms: u64, attempt
         format!("{dependency} unavailable: no answer within 5s ({attempts} attempts, last: connect refused)");
     let upgraded = down(service).client(0, "alice").at(200).upgraded(0, 1);
     upgraded.at(refused_ms).errored(0, 1, ErrorFrame::new(code, text)).build()
+}
+
+/// auth down from 100 ms until `restart_ms`, yet alice's attempt at 200 ms gets
+/// `AUTH_UNAVAILABLE` at the deadline.
+fn refused_after_auth_restarted_at(restart_ms: u64) -> Trace {
+    let upgraded = down(AUTH).client(0, "alice").at(200).upgraded(0, 1);
+    let restarted = upgraded.at(restart_ms).record(AUTH, Event::ServiceStarted { incarnation: 2 });
+    let text = "auth unavailable: no answer within 5s (3 attempts, last: connect refused)";
+    restarted.at(5205).errored(0, 1, ErrorFrame::new(AuthUnavailable, text)).build()
 }
 
 /// auth down from 100 ms until `restart_ms`; alice's attempt at 200 ms is established at 1300 ms.

@@ -23,9 +23,40 @@ const RATE_JUSTIFIED: Clause = Clause::justified("limits.rate");
 const FRAME_SIZE: Clause = Clause::justified("limits.frame-size");
 const IDLE: Clause = Clause::justified("idle.timeout");
 const RELEASED: Clause = Clause::kept("release.sessions");
+const SESSIONS_KEPT: Clause = Clause::kept("limits.sessions-per-user");
+const FRAME_SIZE_KEPT: Clause = Clause::kept("limits.frame-size");
+const QUEUE: Clause = Clause::kept("limits.queue");
+const OUTBOUND: Clause = Clause::justified("limits.outbound");
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
+        Case {
+            clause: SESSIONS_KEPT,
+            // A count that let a user's second session in under a limit of one.
+            violating: || judge(SESSIONS_KEPT, &second_session_of_alice(false)),
+            passing: || judge(SESSIONS_KEPT, &second_session_of_alice(true)),
+        },
+        Case {
+            clause: FRAME_SIZE_KEPT,
+            // A frame limit set on the handshake's config but not on the session's.
+            violating: || {
+                let big = "x".repeat(300);
+                judge(FRAME_SIZE_KEPT, &alice_session().limits(tight()).message(0, 1, 0, &big).build())
+            },
+            passing: || judge(FRAME_SIZE_KEPT, &refused_as_too_big(&"x".repeat(300))),
+        },
+        Case {
+            clause: QUEUE,
+            // A queue that drops what does not fit instead of holding the socket unread.
+            violating: || judge(QUEUE, &burst_of_three_queued(false)),
+            passing: || judge(QUEUE, &burst_of_three_queued(true)),
+        },
+        Case {
+            clause: OUTBOUND,
+            // An outbox that counts frames in and never out.
+            violating: || judge(OUTBOUND, &slow_after_messages(1)),
+            passing: || judge(OUTBOUND, &slow_after_messages(4)),
+        },
         Case {
             clause: BEFORE_CLOSE,
             // An idle session closed without the IDLE_TIMEOUT that says why.
@@ -172,6 +203,39 @@ fn closed_as_idle_after_a_pong(closed_ms: u64) -> Trace {
         .at(closed_ms)
         .errored(0, 1, session_error(IdleTimeout))
         .build()
+}
+
+/// Two clients of alice under a limit of one session a user: her first session open, her second
+/// refused `TOO_MANY_SESSIONS`, or established.
+fn second_session_of_alice(refused: bool) -> Trace {
+    let first =
+        TraceBuilder::new().limits(tight()).client(0, "alice").client(1, "alice").established(0, 1, &alice());
+    let second = if refused {
+        first.refused(1, 1, TooManySessions)
+    } else {
+        first.established(1, 1, &context("a2", "alice")).closed_by_client(1, 1)
+    };
+    second.closed_by_client(0, 1).build()
+}
+
+/// Under a queue of one, alice sends three messages at once: the first runs, the second waits in
+/// the queue, the third behind it. All three are answered, or the third never is.
+fn burst_of_three_queued(answered: bool) -> Trace {
+    let limits = GatewayLimits { max_queued_messages: 1, ..GatewayLimits::default() };
+    let mut sent = alice_session().limits(limits).sent(0, 1, 0, "a").sent(0, 1, 1, "b").sent(0, 1, 2, "c");
+    let count = if answered { 3 } else { 2 };
+    let frames: Vec<_> = (0..count)
+        .flat_map(|index| sent.agent_frames(0, 1, index, ["a", "b", "c"][index as usize]))
+        .collect();
+    frames.into_iter().fold(sent, |b, frame| b.received(0, 1, frame)).build()
+}
+
+/// Alice sends `messages` messages without reading, then is closed `SLOW_CONSUMER` by an outbox of
+/// eight frames, the least there is.
+fn slow_after_messages(messages: u32) -> Trace {
+    let limits = GatewayLimits { outbound_frames: 8, ..GatewayLimits::default() };
+    let sent = (0..messages).fold(alice_session().limits(limits), |b, index| b.sent(0, 1, index, "flood"));
+    sent.errored(0, 1, session_error(ErrorCode::SlowConsumer)).build()
 }
 
 /// Alice's first session closed, her second left half-open by her host's crash, then the

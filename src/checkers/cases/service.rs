@@ -11,9 +11,26 @@ use crate::checkers::testing::context;
 
 const UNIQUE: Clause = Clause::justified("ids.unique");
 const COUNTER: Clause = Clause::justified("ids.counter");
+const FORMAT: Clause = Clause::justified("ids.format");
+const BOOT: Clause = Clause::justified("ids.boot");
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
+        Case {
+            clause: FORMAT,
+            // A fallback thread for an idgen answer that lacked one.
+            violating: || {
+                let fallback = SessionContext { thread_id: "thread_default".to_owned(), ..alice() };
+                judge(FORMAT, &alice_with(&fallback))
+            },
+            passing: || judge(FORMAT, &alice_with(&alice())),
+        },
+        Case {
+            clause: BOOT,
+            // A restarted idgen whose boot came from a clock read before the restart's.
+            violating: || judge(BOOT, &across_idgen_restart(&context("a0", "alice"))),
+            passing: || judge(BOOT, &across_idgen_restart(&next_boot())),
+        },
         Case {
             clause: UNIQUE,
             // idgen came back drawing the same boot and the same random parts: the very same ids.
@@ -37,6 +54,11 @@ fn across_idgen_restart(second: &SessionContext) -> Trace {
         .record(IDGEN, Event::ServiceStarted { incarnation: 2 })
         .established(0, 2, second)
         .build()
+}
+
+/// Alice's first session, established with `context`.
+fn alice_with(context: &SessionContext) -> Trace {
+    super::established_with(context).build()
 }
 
 /// What a restarted idgen issues next: its own boot, its counters from 1.

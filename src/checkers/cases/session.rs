@@ -45,8 +45,11 @@ pub(super) fn cases() -> Vec<Case> {
         },
         Case {
             clause: VALID,
-            // A fallback thread for an idgen answer that lacked one.
-            violating: || judge(VALID, &established_with(&with_thread(alice(), "thread_default")).build()),
+            // A placeholder user for an auth answer that named none.
+            violating: || {
+                let placeholder = SessionContext { user_id: "unknown".to_owned(), ..alice() };
+                judge(VALID, &established_with(&placeholder).build())
+            },
             passing: || judge(VALID, &established_with(&alice()).build()),
         },
         Case {
