@@ -26,15 +26,15 @@
 //!   been empty, and asks for a wait no longer than one token takes to refill and no shorter than
 //!   the bucket can have been from its next token.
 
-use crate::protocol::{CloseCode, ErrorCode, ErrorFrame, ServerFrame};
+use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
 use crate::rules::Clause;
 use crate::sim::trace::{Event, Side, Trace};
 
 use self::tokens::{AuthClock, Verdict};
-use super::Findings;
 use super::conditions::Conditions;
 use super::history::History;
 use super::sessions::{Session, sessions};
+use super::{Findings, expected};
 
 mod bad_input;
 mod limits;
@@ -51,6 +51,10 @@ const RETRYABLE: Clause = Clause::justified("errors.retryable");
 const BEFORE_CLOSE: Clause = Clause::kept("errors.before-close");
 const CODES: Clause = Clause::justified("errors.codes");
 const INTERNAL: Clause = Clause::justified("errors.internal");
+
+/// The close codes the checks below name.
+const NORMAL: u16 = 1000;
+const INTERNAL_ERROR: u16 = 1011;
 
 pub fn check(trace: &Trace, findings: &mut Findings) {
     let clock = AuthClock::of(trace);
@@ -100,8 +104,8 @@ fn check_session(
             Event::Received { frame: ServerFrame::Error(error), .. } => {
                 let code = error.code;
                 judged.push(RETRYABLE);
-                if error.retryable != code.retryable() {
-                    let kind = if code.retryable() { "retryable" } else { "final" };
+                if error.retryable != expected::retryable(code) {
+                    let kind = if expected::retryable(code) { "retryable" } else { "final" };
                     let problem = format!(
                         "error {} says retryable: {}, but that code is {kind}",
                         code.as_str(),
@@ -128,7 +132,7 @@ fn check_session(
             Event::Closed { by: Side::Server, code, reason, .. } => {
                 // After the client's close, a 1000 from the server is the echo of it, whatever
                 // error the server had sent meanwhile.
-                if client_closed && *code == Some(CloseCode::Normal.as_u16()) {
+                if client_closed && *code == Some(NORMAL) {
                     continue;
                 }
                 judged.extend([CODES, INTERNAL, BEFORE_CLOSE]);
@@ -161,29 +165,28 @@ fn close_problem(
 ) -> Option<(Clause, String)> {
     let Some(code) = code else { return Some((CODES, "the server closed without a close code".to_owned())) };
     let error_text = |error: &ErrorFrame| format!("{} {:?}", error.code.as_str(), error.message);
-    let Some(close) = CloseCode::from_u16(code) else {
+    if !expected::documented_close(code) {
         let problem =
             format!("the server closed with {code} ({reason:?}), which is not a documented close code");
         return Some((CODES, problem));
-    };
-    let called_for = last_error.and_then(|error| error.code.close_code().map(|c| (error, c)));
-    match (close, called_for) {
-        (CloseCode::Internal, _) => {
+    }
+    let called_for = last_error.and_then(|error| expected::closes_with(error.code).map(|c| (error, c)));
+    match (code, called_for) {
+        (INTERNAL_ERROR, _) => {
             let before = last_error.map_or_else(|| "no error frame".to_owned(), error_text);
             let problem =
                 format!("the server closed with 1011 ({reason:?}) after {before}: 1011 means a gateway bug");
             Some((INTERNAL, problem))
         }
-        (CloseCode::Normal, Some((error, wanted))) => Some((
+        (NORMAL, Some((error, wanted))) => Some((
             BEFORE_CLOSE,
             format!(
-                "the server closed with 1000 after error {}, which calls for {}",
-                error.code.as_str(),
-                wanted.as_u16()
+                "the server closed with 1000 after error {}, which calls for {wanted}",
+                error.code.as_str()
             ),
         )),
-        (CloseCode::Normal, None) => None,
-        (_, Some((_, wanted))) if wanted == close => None,
+        (NORMAL, None) => None,
+        (_, Some((_, wanted))) if wanted == code => None,
         (_, _) => {
             let before = last_error.map_or_else(
                 || "without an error frame saying why".to_owned(),

@@ -1,18 +1,18 @@
 //! Context identity: every frame of a session carries exactly the context of its
-//! `connection_established`, and that context passes the gateway's own strict validation
-//! ([`SessionContext::build`]), so a fallback or placeholder context (`thread_default`) is caught
-//! even when the session uses it consistently.
+//! `connection_established`, and that context passes the design's strict validation, written
+//! again by the checkers ([`expected::context_problem`]), so a fallback or placeholder context
+//! (`thread_default`) is caught even when the session uses it consistently.
 //!
 //! The incidents' defect was a context rebuilt between connection and message handling: a frame
 //! whose context differs from the session's is that defect made visible.
 
-use crate::context::{ContextError, SessionContext, SessionIds};
+use crate::context::SessionContext;
 use crate::protocol::ServerFrame;
 use crate::rules::Clause;
 use crate::sim::trace::Trace;
 
-use super::Findings;
 use super::sessions::{Session, describe, sessions};
+use super::{Findings, expected};
 
 pub const NAME: &str = "context-identity";
 
@@ -80,19 +80,14 @@ fn check_session(session: &Session<'_>, found: &mut Findings) {
     }
 }
 
-/// The gateway's validation of a context it builds, applied to one it sent; what it refuses, under
-/// the rule it breaks: a malformed identifier is the identifiers' rule, anything else the context's.
+/// The design's validation of a context (`expected::context_problem`), applied to one the gateway
+/// sent; what it refuses, under the rule it breaks: a malformed identifier is the identifiers'
+/// rule, anything else the context's.
 fn validate(context: &SessionContext) -> Result<(), (Clause, String)> {
-    let ids = SessionIds {
-        context_id: context.context_id.clone(),
-        thread_id: context.thread_id.clone(),
-        run_id: context.run_id.clone(),
-        websocket_client_id: context.websocket_client_id.clone(),
-    };
-    SessionContext::build(&context.user_id, ids).map(drop).map_err(|error| {
-        let malformed_id = matches!(&error, ContextError::Malformed { field, .. } if *field != "user_id");
-        (if malformed_id { FORMAT } else { VALID }, error.to_string())
-    })
+    match expected::context_problem(context) {
+        None => Ok(()),
+        Some((identifier, why)) => Err((if identifier { FORMAT } else { VALID }, why)),
+    }
 }
 
 /// `context ctx_b (thread_id thread_x instead of thread_y)`: what differs, field by field.

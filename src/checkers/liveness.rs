@@ -47,6 +47,7 @@ use crate::sim::timeline;
 use crate::sim::trace::{Event, Record, Trace, Waiting};
 
 use super::conditions::Conditions;
+use super::expected;
 use super::findings::{Findings, Violation};
 use super::history::History;
 use super::sessions::{Sent, Session, sessions};
@@ -222,7 +223,7 @@ fn check_message(
     let answered_in_time = |record: &Record| {
         let closing = matches!(
             &record.event,
-            Event::Received { frame: ServerFrame::Error(error), .. } if error.code.close_code().is_some()
+            Event::Received { frame: ServerFrame::Error(error), .. } if expected::closes_with(error.code).is_some()
         );
         !closing && record.at_ms - sent.at_ms <= bound
     };

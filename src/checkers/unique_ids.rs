@@ -9,13 +9,12 @@
 use std::collections::BTreeMap;
 
 use crate::context::SessionContext;
-use crate::ids::{Id, IdKind};
 use crate::rules::Clause;
 use crate::sim::scenario::IDGEN;
 use crate::sim::trace::{Event, Trace};
 
-use super::Findings;
 use super::sessions::{Session, sessions};
+use super::{Findings, expected};
 
 pub const NAME: &str = "unique-ids";
 
@@ -39,14 +38,14 @@ pub fn check(trace: &Trace, found: &mut Findings) {
 
     boots_rise(trace, &established, found);
     let mut issued: BTreeMap<&str, FirstSeen<'_>> = BTreeMap::new();
-    let mut lifetimes: BTreeMap<(IdKind, String, u64), FirstSeen<'_>> = BTreeMap::new();
+    let mut lifetimes: BTreeMap<(&str, u64, u64), FirstSeen<'_>> = BTreeMap::new();
     for (at_ms, session, context) in established {
         found.judged(UNIQUE);
         let fields = [
-            ("context_id", IdKind::Context, &context.context_id),
-            ("thread_id", IdKind::Thread, &context.thread_id),
-            ("run_id", IdKind::Run, &context.run_id),
-            ("websocket_client_id", IdKind::WebsocketClient, &context.websocket_client_id),
+            ("context_id", "ctx", &context.context_id),
+            ("thread_id", "thread", &context.thread_id),
+            ("run_id", "run", &context.run_id),
+            ("websocket_client_id", "ws", &context.websocket_client_id),
         ];
         // Identifiers issued before, grouped by the session they were first issued to.
         let mut reissued: BTreeMap<(u64, String), Vec<String>> = BTreeMap::new();
@@ -60,12 +59,12 @@ pub fn check(trace: &Trace, found: &mut Findings) {
                 continue;
             }
             issued.insert(id, seen());
-            let Some(parsed) = Id::parse(kind, id) else { continue };
+            let Some(parsed) = expected::identifier(kind, id) else { continue };
             found.judged(COUNTER);
-            let key = (kind, parsed.boot.clone(), parsed.counter);
+            let key = (kind, parsed.boot, parsed.counter);
             if let Some(first) = lifetimes.get(&key) {
                 let explanation = format!(
-                    "{field} {id} repeats boot {} and counter {} of {} (issued to {} at {} ms): two idgen \
+                    "{field} {id} repeats boot {:x} and counter {} of {} (issued to {} at {} ms): two idgen \
                      lifetimes shared a boot",
                     parsed.boot, parsed.counter, first.id, first.session, first.at_ms
                 );
@@ -88,9 +87,7 @@ pub fn check(trace: &Trace, found: &mut Findings) {
 /// established before the restart: idgen's later lifetimes start later by its own clock, which
 /// the boot is. The first session on each side of each restart is enough to compare.
 fn boots_rise(trace: &Trace, established: &[(u64, &Session<'_>, &SessionContext)], found: &mut Findings) {
-    let boot = |context: &SessionContext| {
-        Id::parse(IdKind::Context, &context.context_id).and_then(|id| u64::from_str_radix(&id.boot, 16).ok())
-    };
+    let boot = |context: &SessionContext| expected::identifier("ctx", &context.context_id).map(|id| id.boot);
     let restarts = trace.records.iter().filter_map(|record| match record.event {
         Event::ServiceStarted { incarnation: 2.., .. } if record.host == IDGEN => Some(record.at_ms),
         _ => None,
