@@ -22,6 +22,8 @@
 //!   which runs a scenario and applies them.
 //! - [`fuzz`]: many drawn scenarios in parallel, sharded for CI, summed up with coverage;
 //!   [`explain`]: one session of a run as a sequence diagram.
+//! - [`mutants`]: the catalogue of realistic bugs in `mutants/`, and trying each against the
+//!   default campaign.
 //! - [`bench`]: the simulator's speed, measured beside real TCP and the raw work, and
 //!   turmoil-net's own cost as connections pile up.
 //! - [`cli`]: the `gatesim` command (`fuzz`, `explain`, `replay`, `scenario`, `bench`, `serve`,
@@ -37,6 +39,7 @@ pub mod fuzz;
 pub mod http;
 pub mod ids;
 pub mod loopback;
+pub mod mutants;
 pub mod net;
 pub mod protocol;
 pub mod rules;

@@ -3,6 +3,7 @@
 mod bench;
 mod explain;
 mod fuzz;
+mod mutants;
 mod replay;
 mod scenario;
 mod serve;
@@ -43,6 +44,8 @@ enum Command {
     Scenario(scenario::ScenarioArgs),
     /// Run one simulated scenario: its timeline, violations and trace hash.
     Replay(replay::ReplayArgs),
+    /// Plant each realistic bug of `mutants/` in a scratch copy and run the default campaign on it.
+    Mutants(mutants::MutantsArgs),
     /// Measure the simulator: standard runs per second, beside real TCP and the raw work, and at scale.
     Bench(bench::BenchArgs),
 }
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Bench(args) => bench::run_bench(args).map(|()| ExitCode::SUCCESS),
+        Command::Mutants(args) => mutants::run(args),
     };
     match outcome {
         Ok(code) => code,
@@ -82,7 +86,7 @@ impl Command {
             Command::Fuzz(_) | Command::Explain(_) | Command::Scenario(_) | Command::Replay(_) => {
                 Some("warn")
             }
-            Command::Bench(_) => None,
+            Command::Bench(_) | Command::Mutants(_) => None,
         }
     }
 }
