@@ -113,14 +113,21 @@ impl Workshop {
         })
     }
 
+    /// Applies `patch` to the tree, or takes it out, and makes sure it did. The scratch copy may sit
+    /// inside the repository it was copied from (`target/` is in it), where `git apply` would take
+    /// the patch's paths as outside the current directory and skip them without a word; the
+    /// ceiling keeps git from finding that repository, so it patches the copy as plain files.
     fn git_apply(&self, patch: &Path, reverse: bool) -> anyhow::Result<()> {
         let patch = std::fs::canonicalize(patch)?;
-        let mut command = Command::new("git");
-        command.current_dir(&self.tree).arg("apply");
-        if reverse {
-            command.arg("--reverse");
-        }
-        output(command.arg(patch)).map(drop)
+        let ceiling = self.tree.parent().expect("the tree is in the scratch directory");
+        let git = |args: &[&str]| {
+            let mut command = Command::new("git");
+            command.current_dir(&self.tree).env("GIT_CEILING_DIRECTORIES", ceiling).arg("apply").args(args);
+            output(command.arg(&patch)).map(drop)
+        };
+        git(if reverse { &["--reverse"] } else { &[] })?;
+        // Now the patch must read as applied, or as taken out.
+        git(if reverse { &["--check"] } else { &["--reverse", "--check"] })
     }
 
     fn build(&self) -> anyhow::Result<()> {
