@@ -1,4 +1,4 @@
-//! One simulation per incident the design names (DESIGN.md §2 "Entry points"), each in the fixed
+//! One simulation per incident the design names (`docs/design.md` §3.7), each in the fixed
 //! mode, and where the incident came from a legacy architecture, that architecture caught.
 
 use gatesim::protocol::{ErrorCode, ServerFrame};

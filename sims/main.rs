@@ -1,5 +1,5 @@
 //! Simulated scenarios run on the real services, one test each, named as sentences
-//! (DESIGN.md §2 "Entry points").
+//! (`docs/design.md` §3.7).
 
 mod corpus;
 mod determinism;

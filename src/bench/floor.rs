@@ -1,4 +1,4 @@
-//! turmoil-net's own cost as connections pile up (README "turmoil-net gaps", 3), measured on
+//! turmoil-net's own cost as connections pile up (`docs/engine.md` "turmoil-net gaps", 3), measured on
 //! bare turmoil-net with no engine and no services: two hosts with `n` connections open between
 //! them. An egress pass with nothing to send still walks every socket of both hosts, and closing a
 //! connection scans its host's tables as it removes each end. A run makes an egress pass at every

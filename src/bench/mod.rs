@@ -1,5 +1,5 @@
 //! `gatesim bench`: how fast the simulator is, measured side by side with the same work done
-//! without it (issues 6 and 11). Six measurements, each repeated and reported as a median:
+//! without it (`docs/performance.md`). Six measurements, each repeated and reported as a median:
 //!
 //! 1. [`Scenario::standard`] simulations per second, one after another on this thread (one core);
 //! 2. simulated time ÷ wall time over those runs;
@@ -44,7 +44,7 @@ pub struct BenchConfig {
     pub sessions: Vec<usize>,
 }
 
-/// What `--json` writes: the keys issues 6 and 11 list.
+/// What `--json` writes, under the keys `docs/performance.md` names.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
     pub standard_sims_per_sec: f64,

@@ -1,4 +1,4 @@
-//! Repetitions, their median and spread, and the report as a table against issue 11's targets.
+//! Repetitions, their median and spread, and the report as a table beside its targets.
 
 use std::fmt;
 

@@ -25,7 +25,7 @@ pub const PATHS: &[(&str, &str)] = &[
 /// Every entry the summary prints, as (name, sentence): the rare paths, then each close code and
 /// each error code of `protocol::codes`, so the list cannot drift from the protocol's.
 pub fn entries() -> Vec<(String, String)> {
-    // 1011 and INTERNAL mean a gateway bug (DESIGN.md): never reaching them is the goal, not a
+    // 1011 and INTERNAL mean a gateway bug (`docs/design.md` §2.9): never reaching them is the goal, not a
     // gap in the campaign.
     let bug = |is_bug: bool| if is_bug { " (a bug if reached)" } else { "" };
     let paths =

@@ -79,7 +79,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every error code, in the order of README.md's close-code table. `as_str` matches on every
+    /// Every error code, in the order of the close-code table of `docs/design.md` §2.9. `as_str` matches on every
     /// variant, so a new one cannot go unnoticed; the tests pin this list to the documented names.
     pub const ALL: [ErrorCode; 12] = [
         ErrorCode::AuthFailed,

@@ -1,4 +1,4 @@
-//! The wire protocol between WebSocket clients and the gateway (DESIGN.md §1 "gateway").
+//! The wire protocol between WebSocket clients and the gateway (`docs/design.md` §2.4–2.9).
 //!
 //! Shared by the gateway, which writes server frames and reads client frames, and by the
 //! simulator's clients and checkers, which do the opposite.

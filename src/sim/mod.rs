@@ -1,4 +1,4 @@
-//! The deterministic simulator (DESIGN.md §2): the real auth, idgen and gateway `serve` functions
+//! The deterministic simulator (`docs/design.md` §3): the real auth, idgen and gateway `serve` functions
 //! run as hosts of the event-driven [`engine`], real WebSocket clients run against them, and one
 //! root seed decides everything that varies. Same seed, same trace, in any process on any machine.
 //!

@@ -49,8 +49,8 @@ impl Net for SimNet {
 
     async fn bind(&self, mut addr: SocketAddr) -> io::Result<SimListener> {
         // turmoil-net binds every accepted connection at the host's own address and, for each SYN,
-        // looks for the listener among those before it tries the wildcard (README, turmoil-net
-        // gap 4): a listener on the host's own address is found first, however many are open.
+        // looks for the listener among those before it tries the wildcard (`docs/engine.md`,
+        // turmoil-net gap 4): a listener on the host's own address is found first, however many are open.
         if addr.ip().is_unspecified() {
             addr.set_ip(self.host.ip());
         }

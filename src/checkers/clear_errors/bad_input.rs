@@ -1,4 +1,4 @@
-//! Bad input gets its documented answer and nothing else is lost (DESIGN.md §1). A frame the
+//! Bad input gets its documented answer and nothing else is lost (`docs/design.md` §2.4, §2.7). A frame the
 //! protocol cannot use gets `BAD_MESSAGE` and the session goes on; a text frame that is not UTF-8
 //! gets `BAD_ENCODING` and 1007; an upgrade request without a usable token gets 401
 //! `AUTH_FAILED`, and one that is not a WebSocket upgrade 400 `BAD_MESSAGE`. And the other way

@@ -65,7 +65,7 @@ pub(super) async fn establish<N: Net>(
         Ok(ids) => ids,
         Err(exhausted) => {
             let failure = dependency_failure("idgen", ErrorCode::IdgenUnavailable, &config.retry, exhausted);
-            let context = legacy::accommodate_idgen_outage(config, &user_id, failure)?;
+            let context = legacy::accommodate_idgen_outage(config, &user_id).ok_or(failure)?;
             return Ok((context, slot));
         }
     };

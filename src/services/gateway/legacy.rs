@@ -1,7 +1,6 @@
 //! The incidents' architecture, kept behind [`Mode`] so the harness can prove it catches it.
 //! Nothing here runs in [`Mode::Fixed`].
 
-use super::connect::ConnectFailure;
 use super::{Gateway, GatewayConfig, Mode};
 use crate::context::{SessionContext, SessionIds};
 use crate::http::post_json;
@@ -35,18 +34,14 @@ pub(super) async fn rebuild_context<N: Net>(
 }
 
 /// [`Mode::EnvironmentAccommodation`]: in an environment that looks like staging, an idgen outage
-/// at connect is "accommodated" with a fallback context instead of a 1013. Every such session of
-/// a user shares the same identifiers, and staging stops behaving like dev.
-pub(super) fn accommodate_idgen_outage(
-    config: &GatewayConfig,
-    user_id: &str,
-    failure: ConnectFailure,
-) -> Result<SessionContext, ConnectFailure> {
+/// at connect is "accommodated" with the fallback context this returns instead of a 1013. Every
+/// such session of a user shares the same identifiers, and staging stops behaving like dev.
+pub(super) fn accommodate_idgen_outage(config: &GatewayConfig, user_id: &str) -> Option<SessionContext> {
     if config.mode != Mode::EnvironmentAccommodation || !config.environment.looks_like_staging() {
-        return Err(failure);
+        return None;
     }
     tracing::warn!(user_id, "idgen unavailable; using a fallback context for staging");
-    Ok(SessionContext {
+    Some(SessionContext {
         context_id: format!("ctx_fallback_{user_id}"),
         user_id: user_id.to_owned(),
         thread_id: "thread_default".to_owned(),

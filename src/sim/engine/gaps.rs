@@ -1,5 +1,5 @@
-//! What turmoil-net 0.1 lacks, and how the engine works around it in its own layer. README
-//! ("turmoil-net gaps") describes each with a minimal reproduction; the tests below show that
+//! What turmoil-net 0.1 lacks, and how the engine works around it in its own layer.
+//! `docs/engine.md` ("turmoil-net gaps") describes each with a minimal reproduction; the tests below show that
 //! the gap is still there, so that an upgrade that closes one says so.
 //!
 //! 1. **No host reset.** A host that loses power should forget its sockets; turmoil-net has no

@@ -1,4 +1,4 @@
-//! The event-driven engine (DESIGN.md §2 "Engine"): every host of a run on one current-thread
+//! The event-driven engine (`docs/design.md` §3.2, `docs/engine.md`): every host of a run on one current-thread
 //! tokio runtime with a paused clock, turmoil-net's socket stack between them, and the
 //! [`wire`] holding what is in flight.
 //!
