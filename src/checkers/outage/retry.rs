@@ -3,7 +3,8 @@
 //! from the moment a dependency is up, warm and reachable, the call then in flight ends within a
 //! per-try timeout, the next starts within a cap, and it is answered within four of the link's
 //! one-way trips. A second per-try timeout and cap allow for one call taken on a kept-alive
-//! connection that a crash of the dependency left half open. So a 1013 naming a dependency that
+//! connection that a crash of the dependency left half open; a dependency that was only warming
+//! up, alive throughout, needs neither (its 503s come at once). So a 1013 naming a dependency that
 //! was reachable that long before the deadline passed is a gateway that stopped retrying, waited
 //! longer than its backoff allows, or did not bound a call.
 //!
@@ -15,6 +16,7 @@ use crate::rules::Clause;
 use crate::sim::scenario::{AUTH, GATEWAY, IDGEN};
 
 use super::super::findings::{Findings, Violation};
+use super::super::liveness::HEALTHY_LATENCY_MS;
 use super::super::sessions::Session;
 use super::Judge;
 
@@ -37,11 +39,19 @@ impl Judge<'_> {
     }
 
     /// How long `dependency` must be reachable before a deadline for the gateway to surely find it.
-    fn finding_window_ms(&self, dependency: &str) -> u64 {
+    /// When it was up, in one lifetime, on a sound link, from `alive_from` to `to`, and only warming
+    /// up, every call failed at once with a 503 that also dropped the kept connections: from the
+    /// moment it is warm, one call in flight (a per-try timeout at most, should it have taken a
+    /// connection an earlier lifetime left), one capped backoff and two exchanges find it. Without
+    /// that, a crash may leave kept connections half open, so twice the timeout and the backoff.
+    fn finding_window_ms(&self, dependency: &str, alive_from: u64, to: u64) -> u64 {
         let limits = &self.conditions.limits;
-        2 * (limits.per_try_timeout_ms + limits.backoff_ms.1)
-            + 4 * self.conditions.max_latency(GATEWAY, dependency)
-            + 2
+        let (per_try, cap) = (limits.per_try_timeout_ms, limits.backoff_ms.1);
+        let trip = self.conditions.max_latency(GATEWAY, dependency);
+        let alive = self.conditions.max_latency(GATEWAY, dependency) <= HEALTHY_LATENCY_MS
+            && self.history.served_throughout(dependency, 0, alive_from, to)
+            && !self.history.link_faulted_during(GATEWAY, dependency, alive_from, to);
+        if alive { per_try + cap + 8 * trip + 2 } else { 2 * (per_try + cap) + 4 * trip + 2 }
     }
 
     /// A 1013 for `code`, received at `refused_ms`, although its dependency was reachable long
@@ -57,17 +67,17 @@ impl Judge<'_> {
         let (_, max) = self.conditions.latency(session.host, GATEWAY);
         // The deadline passed no sooner than the 1013 could have left the gateway.
         let deadline_from = refused_ms.saturating_sub(max + 1);
+        let began_ms = handshake_ms.saturating_sub(max);
         let (dependency, asked_from) = match code {
             ErrorCode::AuthUnavailable => (AUTH, handshake_ms),
             _ => {
-                let began_ms = handshake_ms.saturating_sub(max);
                 if !self.reachable(AUTH, began_ms, refused_ms) {
                     return None;
                 }
-                (IDGEN, handshake_ms + self.finding_window_ms(AUTH))
+                (IDGEN, handshake_ms + self.finding_window_ms(AUTH, began_ms, refused_ms))
             }
         };
-        let window = self.finding_window_ms(dependency);
+        let window = self.finding_window_ms(dependency, began_ms, refused_ms);
         let from = deadline_from.checked_sub(window).filter(|&from| from >= asked_from)?;
         if !self.reachable(dependency, from, refused_ms) {
             return None;
@@ -75,8 +85,8 @@ impl Judge<'_> {
         findings.judged(KEPT);
         let problem = format!(
             "got {} at {refused_ms} ms, but {dependency} was up, warm and reachable from {from} ms on, {window} ms \
-             before the deadline passed: time for a call in flight to time out, a backoff at its cap and an answer, \
-             twice over",
+             before the deadline passed: time enough for the call in flight to end, a backoff at its cap and an \
+             answer",
             code.as_str()
         );
         Some(session.violation(KEPT, refused_ms, problem))
