@@ -4,7 +4,7 @@
 
 use gatesim::services::gateway::{Environment, Mode};
 use gatesim::sim::Scenario;
-use gatesim::sim::scenario::{
+use gatesim::sim::{
     At, ClientCrash, ClientSpec, HostConditions, LinkFault, LinkLatency, Milestone, Restart, ServiceSpec,
 };
 use proptest::prelude::*;

@@ -2,8 +2,8 @@
 
 use gatesim::protocol::{ErrorCode, ServerFrame};
 use gatesim::services::gateway::Mode;
-use gatesim::sim::scenario::{At, Chunking, ClientCrash, HostConditions, Milestone, Restart, TokenKind};
-use gatesim::sim::trace::Fault;
+use gatesim::sim::Fault;
+use gatesim::sim::{At, Chunking, ClientCrash, HostConditions, Milestone, Restart, TokenKind};
 use gatesim::sim::{Event, Scenario};
 
 use crate::support::{established, frames, position, run_clean, run_ok, server_close_codes};

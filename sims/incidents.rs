@@ -3,8 +3,8 @@
 
 use gatesim::protocol::{ErrorCode, ServerFrame};
 use gatesim::services::gateway::{Environment, Mode};
-use gatesim::sim::scenario::{At, ClientSpec, LinkLatency, Milestone, Restart};
-use gatesim::sim::swarm::environments;
+use gatesim::sim::environments;
+use gatesim::sim::{At, ClientSpec, LinkLatency, Milestone, Restart};
 use gatesim::sim::{Event, Scenario, Trace};
 
 use crate::support::{established, frames, run_clean, run_ok, server_close_codes};

@@ -73,7 +73,7 @@ pub fn server_close_codes(trace: &Trace) -> Vec<u16> {
         .records
         .iter()
         .filter_map(|record| match &record.event {
-            Event::Closed { by: gatesim::sim::trace::Side::Server, code: Some(code), .. } => Some(*code),
+            Event::Closed { by: gatesim::sim::Side::Server, code: Some(code), .. } => Some(*code),
             _ => None,
         })
         .collect()

@@ -17,9 +17,9 @@ use gatesim::checkers::{Options, Report, verify};
 use gatesim::fuzz::coverage;
 use gatesim::rules::{self, Clause};
 use gatesim::services::gateway::Mode;
-use gatesim::sim::scenario::client_host;
+use gatesim::sim::Fault;
+use gatesim::sim::client_host;
 use gatesim::sim::sweep::across_threads;
-use gatesim::sim::trace::Fault;
 use gatesim::sim::{Event, Outcome, Record, Scenario};
 
 const DEFAULT_SEEDS: u64 = 1000;

@@ -24,10 +24,29 @@
 //!   [`explain`]: one session of a run as a sequence diagram.
 //! - [`mutants`]: the catalogue of realistic bugs in `mutants/`, and trying each against the
 //!   default campaign.
-//! - [`bench`]: the simulator's speed, measured beside real TCP and the raw work, and
+//! - [`bench`](mod@bench): the simulator's speed, measured beside real TCP and the raw work, and
 //!   turmoil-net's own cost as connections pile up.
 //! - [`cli`]: the `gatesim` command (`fuzz`, `explain`, `replay`, `scenario`, `bench`, `serve`,
 //!   `token`, `soak`).
+//!
+//! # Example
+//!
+//! Draw a scenario from a seed, run the real services and clients through it on the simulated
+//! network, and judge the trace with every checker that reads one:
+//!
+//! ```
+//! use gatesim::checkers::{Options, verify};
+//! use gatesim::sim::Scenario;
+//!
+//! let scenario = Scenario::from_seed(7);
+//! let report = verify(&scenario, Options::TRACE_ONLY);
+//! for violation in &report.violations {
+//!     eprintln!("seed {}: {violation}", scenario.seed);
+//! }
+//! assert!(report.passed());
+//! // Every run exercises some clauses of the rule catalogue: what it judged.
+//! assert!(!report.exercised.is_empty());
+//! ```
 
 pub mod bench;
 pub mod checkers;

@@ -15,7 +15,7 @@
 //! ...
 //! ```
 //!
-//! [`run`] applies each to a scratch copy of the tree (never the working tree), builds it, runs
+//! `run` applies each to a scratch copy of the tree (never the working tree), builds it, runs
 //! the default campaign on it and tells whether the campaign caught it.
 
 use std::path::{Path, PathBuf};

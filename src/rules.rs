@@ -127,6 +127,15 @@ impl fmt::Display for Clause {
 }
 
 /// The rule with this id.
+///
+/// ```
+/// use gatesim::rules::{self, Clause};
+///
+/// let rule = rules::find("limits.sessions-per-user").expect("a rule of the design");
+/// assert!(rule.kept.is_some() && rule.justified.is_some());
+/// assert_eq!(Clause::kept(rule.id).to_string(), "limits.sessions-per-user kept");
+/// assert!(rules::find("limits.unheard-of").is_none());
+/// ```
 pub fn find(id: &str) -> Option<&'static Rule> {
     all().find(|rule| rule.id == id)
 }

@@ -13,4 +13,4 @@ mod identifiers;
 
 pub use agent::agent_result;
 pub use codes::{closes_with, documented_close, retryable};
-pub use identifiers::{Identifier, context_problem, identifier};
+pub use identifiers::{context_problem, identifier};

@@ -1,7 +1,7 @@
 //! The end-of-run probe: once every client has stopped, a host of its own asks the gateway for its
 //! session gauges (`GET /stats`) until it holds no session or the release window has run out, and
 //! records the last answer. A session still open then is one the gateway leaked, which the
-//! release checker ([`crate::checkers::release`]) reports.
+//! release checker reports.
 //!
 //! The probe starts only when the clients are done, and a run that released everything is probed
 //! once.

@@ -27,6 +27,17 @@ pub struct Outcome {
 
 /// Runs `scenario` to the end: until every client has finished and the gateway has been probed
 /// for sessions it still holds, or the run fails.
+///
+/// The same scenario gives the same trace, record for record, so its hash is a run's fingerprint:
+///
+/// ```
+/// use gatesim::sim::{Scenario, run};
+///
+/// let scenario = Scenario::from_seed(3);
+/// let first = run(&scenario);
+/// assert_eq!(first.error, None);
+/// assert_eq!(first.trace.hash(), run(&scenario).trace.hash());
+/// ```
 pub fn run(scenario: &Scenario) -> Outcome {
     run_into(scenario, &Recorder::default())
 }

@@ -24,6 +24,19 @@ pub const IDGEN: &str = "idgen";
 pub const GATEWAY: &str = "gateway";
 pub const SERVICES: [&str; 3] = [AUTH, IDGEN, GATEWAY];
 
+/// Everything a run varies, as plain data: what `gatesim scenario SEED` prints and
+/// `gatesim replay --scenario FILE SEED` reads. A scenario file names only what it changes from
+/// the defaults:
+///
+/// ```
+/// use gatesim::checkers::{Options, verify};
+/// use gatesim::sim::Scenario;
+///
+/// let file = r#"{"seed": 12, "clients": [{"user": "bob", "messages": 2}, {"user": "carol"}]}"#;
+/// let scenario: Scenario = serde_json::from_str(file).unwrap();
+/// assert_eq!(scenario.clients[0].messages, 2);
+/// assert!(verify(&scenario, Options::TRACE_ONLY).passed());
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {

@@ -279,6 +279,16 @@ impl Trace {
             .collect()
     }
 
+    /// Reads the canonical form back: a trace written with `--trace` is judged again, or
+    /// compared with another run, without running anything.
+    ///
+    /// ```
+    /// use gatesim::sim::{Scenario, Trace, run};
+    ///
+    /// let trace = run(&Scenario::from_seed(5)).trace;
+    /// let read = Trace::from_jsonl(&trace.to_jsonl()).unwrap();
+    /// assert_eq!(read.hash(), trace.hash());
+    /// ```
     pub fn from_jsonl(text: &str) -> Result<Trace, serde_json::Error> {
         let records = text
             .lines()

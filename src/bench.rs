@@ -3,15 +3,15 @@
 //!
 //! 1. [`Scenario::standard`] simulations per second, one after another on this thread (one core);
 //! 2. simulated time ÷ wall time over those runs;
-//! 3. the same runs on turmoil 0.7's 1 ms-tick `Sim` ([`baseline`]), the engine gatesim had
+//! 3. the same runs on turmoil 0.7's 1 ms-tick `Sim` (`baseline`), the engine gatesim had
 //!    before: how many times faster the event-driven engine is;
-//! 4. the standard scenario's workload on real loopback TCP with real sleeps ([`real`]): how many
+//! 4. the standard scenario's workload on real loopback TCP with real sleeps (`real`): how many
 //!    times faster the simulation is;
-//! 5. the raw work of that workload without any network ([`raw`]): the simulation's wall time as a
+//! 5. the raw work of that workload without any network (`raw`): the simulation's wall time as a
 //!    ratio over it;
 //! 6. scale: many concurrent sessions in one simulation ([`Scenario::sessions`]): wall time, the
 //!    process's peak resident memory and the engine's scheduler passes;
-//! 7. turmoil-net alone ([`floor`]) with as many connections open as the scale runs have
+//! 7. turmoil-net alone (`floor`) with as many connections open as the scale runs have
 //!    sessions: what an egress pass and closing a connection cost it, which no work in our layer
 //!    can take away.
 //!

@@ -2,13 +2,13 @@
 //!
 //! - [`Shard`]: which seeds a CI matrix job runs; shards `1/N … N/N` run exactly the seeds of the
 //!   unsharded run between them.
-//! - [`stats`] and [`coverage`]: what each run did and which rare paths it reached.
-//! - [`report`]: the summary, its JSON form and the JUnit file for CI dashboards.
+//! - `stats` and [`coverage`]: what each run did and which rare paths it reached.
+//! - `report`: the summary, its JSON form and the JUnit file for CI dashboards.
 
 pub mod coverage;
-pub mod report;
-pub mod rules;
-pub mod stats;
+pub(crate) mod report;
+pub(crate) mod rules;
+pub(crate) mod stats;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -22,7 +22,8 @@ use crate::services::gateway::Mode;
 use crate::sim::Scenario;
 use crate::sim::sweep::across_threads;
 pub use report::FuzzReport;
-use stats::Stats;
+pub use rules::RuleRuns;
+pub use stats::Stats;
 
 /// Which seeds a CI matrix job runs: seed `s` belongs to shard `(s mod count) + 1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +102,36 @@ pub trait Progress: Sync {
 }
 
 /// Runs the campaign on `config.jobs` threads.
+///
+/// A short campaign against a planted bug, the legacy gateway that rebuilds the context for
+/// every message:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use gatesim::checkers::Options;
+/// use gatesim::fuzz::{FuzzConfig, Progress, SeedRun, Shard, fuzz};
+/// use gatesim::services::gateway::Mode;
+///
+/// struct Quiet;
+/// impl Progress for Quiet {
+///     fn ran(&self, _: &SeedRun) {}
+/// }
+///
+/// let config = FuzzConfig {
+///     start_seed: 0,
+///     seeds: 40,
+///     time: Duration::from_secs(600),
+///     jobs: 2,
+///     shard: Shard::WHOLE,
+///     mode: Mode::PerMessageContext,
+///     checkers: Options::TRACE_ONLY,
+/// };
+/// let report = fuzz(&config, &Quiet);
+/// assert_eq!(report.runs, 40);
+/// assert!(!report.failed_seeds.is_empty(), "the planted bug is caught");
+/// println!("{}", report.replay_command(report.failed_seeds[0]));
+/// ```
 pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
     let seeds: Vec<u64> = (config.start_seed..config.start_seed.saturating_add(config.seeds))
         .filter(|s| config.shard.owns(*s))

@@ -3,49 +3,49 @@
 //! broke, which way, in which session, about which message, at which simulated millisecond.
 //!
 //! Nine read one trace and nothing else ([`TRACE_CHECKERS`], which [`check`] applies):
-//! 1. [`context_identity`]: every frame of a session carries the context of its
+//! 1. `context_identity`: every frame of a session carries the context of its
 //!    `connection_established`, and that context passes the gateway's own strict validation.
-//! 2. [`isolation`]: no session receives another user's context or identifiers, nor frames or
+//! 2. `isolation`: no session receives another user's context or identifiers, nor frames or
 //!    results for another session's messages.
-//! 3. [`completion`]: every message gets one ordered event sequence ending in `agent_completed`
+//! 3. `completion`: every message gets one ordered event sequence ending in `agent_completed`
 //!    with the agent's result, or one error, or the session ends first; request ids and `seq`
 //!    rise; nothing twice, nothing unasked.
-//! 4. [`unique_ids`]: no identifier is issued to two sessions, restarts included.
-//! 5. [`clear_errors`]: every server close has a documented code after the error that calls for
+//! 4. `unique_ids`: no identifier is issued to two sessions, restarts included.
+//! 5. `clear_errors`: every server close has a documented code after the error that calls for
 //!    it; never 1011; bad tokens are refused as what they are.
-//! 6. [`liveness`]: once every fault has healed, sessions connect within 3 s and messages complete
+//! 6. `liveness`: once every fault has healed, sessions connect within 3 s and messages complete
 //!    within 1 s (the module says why).
-//! 7. [`release`]: every session the gateway opened is released by the end of the run, half-open
+//! 7. `release`: every session the gateway opened is released by the end of the run, half-open
 //!    ones (a crashed client host) within its idle timeout.
-//! 8. [`outage`] (dependency outage): a 1013 comes no sooner than the connect deadline, and only
+//! 8. `outage` (dependency outage): a 1013 comes no sooner than the connect deadline, and only
 //!    while the dependency it names was unreachable.
-//! 9. [`idle`] (idle timeout): `IDLE_TIMEOUT` closes only a client silent, not even a pong, for
+//! 9. `idle` (idle timeout): `IDLE_TIMEOUT` closes only a client silent, not even a pong, for
 //!    the idle timeout.
 //!
 //! Two run the scenario again, so they cost extra runs and [`verify`] runs them only when asked;
-//! they share their reruns ([`reruns`]):
-//! 10. [`environment`]: the scenario's environment and another (dev, staging, production, Cloud
+//! they share their reruns (`reruns`):
+//! 10. `environment`: the scenario's environment and another (dev, staging, production, Cloud
 //!     Run) give the same trace.
-//! 11. [`determinism`]: a second run gives the same trace.
+//! 11. `determinism`: a second run gives the same trace.
 
-pub mod clear_errors;
-pub mod completion;
+pub(crate) mod clear_errors;
+pub(crate) mod completion;
 pub(crate) mod conditions;
-pub mod context_identity;
-pub mod determinism;
+pub(crate) mod context_identity;
+pub(crate) mod determinism;
 mod difference;
-pub mod environment;
-pub mod expected;
+pub(crate) mod environment;
+pub(crate) mod expected;
 mod findings;
 mod history;
-pub mod idle;
-pub mod isolation;
-pub mod liveness;
-pub mod outage;
-pub mod release;
+pub(crate) mod idle;
+pub(crate) mod isolation;
+pub(crate) mod liveness;
+pub(crate) mod outage;
+pub(crate) mod release;
 mod reruns;
 pub(crate) mod sessions;
-pub mod unique_ids;
+pub(crate) mod unique_ids;
 
 #[cfg(test)]
 mod cases;
@@ -140,6 +140,17 @@ pub fn check(outcome: &Outcome) -> Findings {
 
 /// Runs `scenario` and applies the trace checkers, then those `options` asks for. The entry point
 /// for runners and fuzzers.
+///
+/// ```
+/// use gatesim::checkers::{Options, verify};
+/// use gatesim::sim::Scenario;
+///
+/// let report = verify(&Scenario::from_seed(11), Options::ALL);
+/// assert!(report.passed(), "{:?}", report.violations);
+/// assert_eq!(report.checkers.len(), 11);
+/// // The run, and one rerun the environment and determinism checkers share.
+/// assert_eq!(report.simulations, 2);
+/// ```
 pub fn verify(scenario: &Scenario, options: Options) -> Report {
     let outcome = sim::run(scenario);
     let mut findings = check(&outcome);

@@ -1,11 +1,11 @@
 //! gateway: the WebSocket endpoint `GET /ws` for agent chat.
 //!
-//! - [`upgrade`]: the HTTP handshake, where the token is taken (401 without one);
-//! - [`connect`]: auth, then idgen, with bounded retries; the one place a context is created;
-//! - [`session`]: one connection's loop, which reuses that context for every frame;
-//! - [`agent`]: the deterministic agent that answers user messages;
-//! - [`limits`]: sessions per user and messages per second;
-//! - [`legacy`]: the incidents' architecture, kept as planted bugs for the harness's self-tests.
+//! - `upgrade`: the HTTP handshake, where the token is taken (401 without one);
+//! - `connect`: auth, then idgen, with bounded retries; the one place a context is created;
+//! - `session`: one connection's loop, which reuses that context for every frame;
+//! - `agent`: the deterministic agent that answers user messages;
+//! - `limits`: sessions per user and messages per second;
+//! - `legacy`: the incidents' architecture, kept as planted bugs for the harness's self-tests.
 //!
 //! There is no registry of handlers: each connection owns its context and its handler.
 
