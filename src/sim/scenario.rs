@@ -1,4 +1,4 @@
-//! A scenario: everything one simulated run varies, as plain data (DESIGN.md §2 "Scenario").
+//! A scenario: everything one simulated run varies, as plain data (`docs/design.md` §3.3).
 //!
 //! Every field has a documented default, so a hand-written scenario file names only what it
 //! changes. Times are milliseconds of simulated time from the start of the run. Faults are either

@@ -43,7 +43,7 @@ pub struct ClientSpec {
     pub bad_input: Option<BadInput>,
 }
 
-/// Input the gateway must refuse clearly and lose nothing over (DESIGN.md §1): a frame it cannot
+/// Input the gateway must refuse clearly and lose nothing over (`docs/design.md` §2.4, §2.7): a frame it cannot
 /// use gets an error frame, a bad upgrade request an HTTP refusal with an error body. A frame is
 /// sent in the client's first established session, before its first message; a bad upgrade is
 /// its first connection attempt, and the client then connects as it otherwise would. In a
@@ -94,7 +94,7 @@ impl BadInput {
 
 /// The token a client presents, minted by its host's (possibly skewed) clock when it starts.
 ///
-/// Every kind but `valid` is one auth refuses, each for one reason (`DESIGN.md` §1, auth's token
+/// Every kind but `valid` is one auth refuses, each for one reason (`docs/design.md` §2.1, auth's token
 /// rules); the gateway refuses it with `TOKEN_EXPIRED` when that reason is `exp`, and with
 /// `AUTH_FAILED` otherwise. Unless its kind says otherwise, a JWT is signed with auth's key, names
 /// the client's `user`, and is valid for an hour from minting. In a scenario file each is an
