@@ -32,8 +32,16 @@ pub use run::{Verdict, Workshop};
 pub const DIR: &str = "mutants";
 
 /// The files a patch may touch: the system under test, never the harness that judges it.
-pub const UNDER_TEST: [&str; 6] =
-    ["src/services/", "src/token.rs", "src/http.rs", "src/protocol/", "src/context.rs", "src/ids.rs"];
+pub const UNDER_TEST: [&str; 8] = [
+    "src/services.rs",
+    "src/services/",
+    "src/token.rs",
+    "src/http.rs",
+    "src/protocol.rs",
+    "src/protocol/",
+    "src/context.rs",
+    "src/ids.rs",
+];
 
 /// One realistic bug.
 #[derive(Clone, Debug)]
