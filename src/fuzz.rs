@@ -4,8 +4,12 @@
 //!   unsharded run between them.
 //! - `stats` and [`coverage`]: what each run did and which rare paths it reached.
 //! - `report`: the summary, its JSON form and the JUnit file for CI dashboards.
+//! - [`Strategy`]: fresh draws from every seed, or [`guided`] by a corpus of scenarios that
+//!   reached something new.
 
 pub mod coverage;
+mod digest;
+pub mod guided;
 pub(crate) mod report;
 pub(crate) mod rules;
 pub(crate) mod stats;
@@ -61,6 +65,37 @@ impl fmt::Display for Shard {
     }
 }
 
+/// How a campaign chooses its scenarios.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Each seed's own draw, `Scenario::from_seed`, seed after seed.
+    #[default]
+    Random,
+    /// Fresh draws and mutants of the scenarios that reached a new feature ([`guided`]).
+    Guided,
+}
+
+impl FromStr for Strategy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Strategy, String> {
+        match text {
+            "random" => Ok(Strategy::Random),
+            "guided" => Ok(Strategy::Guided),
+            _ => Err(format!("{text:?} is not a strategy: random or guided")),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Strategy::Random => "random",
+            Strategy::Guided => "guided",
+        })
+    }
+}
+
 /// A campaign, as plain data.
 #[derive(Clone, Debug)]
 pub struct FuzzConfig {
@@ -79,6 +114,17 @@ pub struct FuzzConfig {
     /// behaves differently per environment, or a run that does not replay, fails the campaign;
     /// they cost one more run per seed (two when they fail). [`Options::TRACE_ONLY`] is `--quick`.
     pub checkers: Options,
+    /// Default [`Strategy::Random`]. Either runs as many scenarios as there are seeds.
+    pub strategy: Strategy,
+}
+
+impl FuzzConfig {
+    /// The seeds of `shard` in the range asked for, in order.
+    pub fn seeds_of_shard(&self) -> Vec<u64> {
+        (self.start_seed..self.start_seed.saturating_add(self.seeds))
+            .filter(|s| self.shard.owns(*s))
+            .collect()
+    }
 }
 
 /// One seed's run.
@@ -94,6 +140,11 @@ pub struct SeedRun {
     pub stats: Stats,
     /// The names of the coverage entries it reached.
     pub coverage: Vec<String>,
+    /// Its coverage features (`guided::features`), sorted.
+    pub features: Vec<String>,
+    /// Whether `seed` draws its scenario (in the campaign's mode); a guided campaign's mutants
+    /// replay only from their scenario file.
+    pub drawn: bool,
 }
 
 /// Told after every run, for progress display.
@@ -101,7 +152,7 @@ pub trait Progress: Sync {
     fn ran(&self, run: &SeedRun);
 }
 
-/// Runs the campaign on `config.jobs` threads.
+/// Runs the campaign on `config.jobs` threads; a guided one starts from an empty corpus.
 ///
 /// A short campaign against a planted bug, the legacy gateway that rebuilds the context for
 /// every message:
@@ -110,7 +161,7 @@ pub trait Progress: Sync {
 /// use std::time::Duration;
 ///
 /// use gatesim::checkers::Options;
-/// use gatesim::fuzz::{FuzzConfig, Progress, SeedRun, Shard, fuzz};
+/// use gatesim::fuzz::{FuzzConfig, Progress, SeedRun, Shard, Strategy, fuzz};
 /// use gatesim::services::gateway::Mode;
 ///
 /// struct Quiet;
@@ -126,6 +177,7 @@ pub trait Progress: Sync {
 ///     shard: Shard::WHOLE,
 ///     mode: Mode::PerMessageContext,
 ///     checkers: Options::TRACE_ONLY,
+///     strategy: Strategy::Random,
 /// };
 /// let report = fuzz(&config, &Quiet);
 /// assert_eq!(report.runs, 40);
@@ -133,9 +185,10 @@ pub trait Progress: Sync {
 /// println!("{}", report.replay_command(report.failed_seeds[0]));
 /// ```
 pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
-    let seeds: Vec<u64> = (config.start_seed..config.start_seed.saturating_add(config.seeds))
-        .filter(|s| config.shard.owns(*s))
-        .collect();
+    if config.strategy == Strategy::Guided {
+        return guided::fuzz(config, &mut guided::Corpus::default(), progress);
+    }
+    let seeds = config.seeds_of_shard();
     let started = Instant::now();
     let runs = across_threads(
         &seeds,
@@ -153,16 +206,24 @@ pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
 
 /// Runs one seed's scenario in `mode` and applies the checkers `checkers` asks for.
 pub fn run_seed(seed: u64, mode: Mode, checkers: Options) -> SeedRun {
-    let scenario = Scenario { mode, ..Scenario::from_seed(seed) };
+    run_scenario(Scenario { mode, ..Scenario::from_seed(seed) }, checkers, true)
+}
+
+/// Runs `scenario` and applies the checkers `checkers` asks for; `drawn` says whether its seed
+/// draws it.
+pub fn run_scenario(scenario: Scenario, checkers: Options, drawn: bool) -> SeedRun {
     let report = checkers::verify(&scenario, checkers);
     let trace = &report.outcome.trace;
+    let coverage = coverage::reached(trace);
     SeedRun {
-        seed,
+        seed: scenario.seed,
         stats: Stats::of(trace),
-        coverage: coverage::reached(trace),
+        features: guided::features::of(trace, &report.exercised, &coverage),
+        coverage,
         violations: report.violations,
         exercised: report.exercised,
         simulations: report.simulations,
+        drawn,
         scenario,
     }
 }
@@ -170,6 +231,7 @@ pub fn run_seed(seed: u64, mode: Mode, checkers: Options) -> SeedRun {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+    use std::path::Path;
 
     use super::*;
     use crate::checkers::environment;
@@ -182,7 +244,8 @@ mod tests {
 
     fn config(start_seed: u64, seeds: u64, mode: Mode, checkers: Options) -> FuzzConfig {
         let time = Duration::from_secs(600);
-        FuzzConfig { start_seed, seeds, time, jobs: 2, shard: Shard::WHOLE, mode, checkers }
+        let strategy = Strategy::Random;
+        FuzzConfig { start_seed, seeds, time, jobs: 2, shard: Shard::WHOLE, mode, checkers, strategy }
     }
 
     fn campaign(shard: Shard) -> FuzzReport {
@@ -232,17 +295,26 @@ mod tests {
             "coverage",
             "rules",
             "failures_by_rule",
+            "strategy",
+            "features",
+            "first_failure_run",
+            "campaign_digest",
+            "corpus",
         ] {
             assert!(json.get(key).is_some(), "no {key} in {json}");
         }
         assert_eq!(json["failed_seeds"], serde_json::json!([3]));
+        assert_eq!(
+            (&json["strategy"], &json["first_failure_run"]),
+            (&serde_json::json!("random"), &serde_json::json!(0))
+        );
         assert_eq!(json["checkers"].as_array().map(Vec::len), Some(9), "{json}");
         assert_eq!(json["failures"]["3"], serde_json::json!(["clear-errors"]));
         assert_eq!(json["failures_by_rule"]["errors.internal justified"], 1);
         let rules = json["rules"].as_object().expect("rules is an object");
         assert_eq!(rules.len(), crate::rules::all().count());
         assert!(rules.values().all(|rule| rule.get("runs").is_some()), "{json}");
-        let junit = report.junit();
+        let junit = report.junit(Path::new("failures"));
         assert!(junit.contains(r#"name="seed 3""#) && junit.contains("<failure"), "{junit}");
         assert!(junit.contains("replay 3 --mode fixed"), "{junit}");
         assert!(junit.contains(r#"name="1 seeds from 3 under 9 checkers""#), "{junit}");

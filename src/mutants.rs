@@ -24,6 +24,7 @@ use anyhow::{Context as _, bail};
 
 use crate::rules::{self, Clause, Direction};
 
+pub mod compare;
 mod run;
 
 pub use run::{Verdict, Workshop};

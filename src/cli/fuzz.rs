@@ -13,7 +13,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkers::Options;
-use crate::fuzz::{FuzzConfig, Progress, SeedRun, Shard, fuzz};
+use crate::fuzz::guided::{self, Corpus};
+use crate::fuzz::report::failure_file;
+use crate::fuzz::{FuzzConfig, Progress, SeedRun, Shard, Strategy, fuzz};
 use crate::services::gateway::Mode;
 
 #[derive(Debug, Args)]
@@ -47,16 +49,34 @@ pub(super) struct FuzzArgs {
     /// Where failing scenarios are written.
     #[arg(long, default_value = "target/gatesim-failures")]
     out: PathBuf,
+    /// How scenarios are chosen: `random`, each seed's own draw; or `guided`, fresh draws and
+    /// mutants of the scenarios that reached a coverage feature first (docs/guided.md).
+    #[arg(long, default_value = "random")]
+    strategy: Strategy,
+    /// A guided campaign's corpus: scenario files it starts from and adds to. Default none: it
+    /// starts empty and keeps nothing.
+    #[arg(long)]
+    corpus: Option<PathBuf>,
 }
 
 /// Exit 0 when nothing failed, 1 when something did.
 pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.corpus.is_none() || args.strategy == Strategy::Guided,
+        "--corpus is the guided strategy's: add --strategy guided"
+    );
     let config = config(&args);
-    let planned = (config.start_seed..config.start_seed.saturating_add(config.seeds))
-        .filter(|s| config.shard.owns(*s))
-        .count() as u64;
-    let display = Display::new(planned, args.mode);
-    let report = fuzz(&config, &display);
+    let planned = config.seeds_of_shard().len() as u64;
+    let display = Display::new(planned, args.mode, args.out.clone());
+    let report = match &args.corpus {
+        Some(dir) => {
+            let mut corpus = Corpus::load(dir)?;
+            let report = guided::fuzz(&config, &mut corpus, &display);
+            corpus.save(dir)?;
+            report
+        }
+        None => fuzz(&config, &display),
+    };
     display.finish();
 
     print!("{report}");
@@ -64,8 +84,10 @@ pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
         report.write_failures(&args.out).with_context(|| format!("writing to {}", args.out.display()))?;
     for (run, path) in report.failed_runs.iter().zip(&written) {
         println!("FAILED seed {}: {}", run.seed, report.failures[&run.seed].join(", "));
-        println!("  reproduce: {}", report.replay_command(run.seed));
-        println!("  explain:   cargo run --release -- explain {} --mode {}", run.seed, report.mode);
+        println!("  reproduce: {}", report.replay_command(run, &args.out));
+        if run.drawn {
+            println!("  explain:   cargo run --release -- explain {} --mode {}", run.seed, report.mode);
+        }
         println!("  scenario:  {} (copy into fixtures/seeds/ once fixed)", path.display());
     }
     if let Some(path) = &args.json {
@@ -73,7 +95,8 @@ pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.junit {
-        std::fs::write(path, report.junit()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, report.junit(&args.out))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(if report.failed_seeds.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -88,6 +111,7 @@ fn config(args: &FuzzArgs) -> FuzzConfig {
         shard: args.shard,
         mode: args.mode,
         checkers: if args.quick { Options::TRACE_ONLY } else { Options::ALL },
+        strategy: args.strategy,
     }
 }
 
@@ -95,6 +119,8 @@ fn config(args: &FuzzArgs) -> FuzzConfig {
 struct Display {
     bar: Option<ProgressBar>,
     mode: Mode,
+    /// Where failing scenarios go, for the replay line of a guided campaign's mutants.
+    out: PathBuf,
     planned: u64,
     done: AtomicU64,
     failed: AtomicU64,
@@ -105,7 +131,7 @@ struct Display {
 const LINE_EVERY: Duration = Duration::from_secs(10);
 
 impl Display {
-    fn new(planned: u64, mode: Mode) -> Display {
+    fn new(planned: u64, mode: Mode, out: PathBuf) -> Display {
         let bar = std::io::stdout().is_terminal().then(|| {
             let bar = ProgressBar::new(planned);
             let style = ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {msg} [{elapsed_precise}]")
@@ -117,6 +143,7 @@ impl Display {
         Display {
             bar,
             mode,
+            out,
             planned,
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -144,8 +171,13 @@ impl Progress for Display {
         if !run.violations.is_empty() {
             self.failed.fetch_add(1, Ordering::Relaxed);
             let first = &run.violations[0];
+            let from = if run.drawn {
+                String::new()
+            } else {
+                format!("--scenario {} ", self.out.join(failure_file(run.seed)).display())
+            };
             let line =
-                format!("FAILED seed {}: {first} (replay {} --mode {})", run.seed, run.seed, self.mode);
+                format!("FAILED seed {}: {first} (replay {from}{} --mode {})", run.seed, run.seed, self.mode);
             match &self.bar {
                 Some(bar) => bar.println(line),
                 None => eprintln!("{line}"),
@@ -181,6 +213,53 @@ mod tests {
 
     fn checkers(argv: &[&str]) -> Options {
         config(&Fuzz::parse_from(argv).args).checkers
+    }
+
+    #[derive(Parser)]
+    struct Replay {
+        #[command(flatten)]
+        args: super::super::replay::ReplayArgs,
+    }
+
+    #[test]
+    fn a_mutated_scenarios_failure_is_written_with_a_reproduce_line_that_replays_it() {
+        let fixture = "fixtures/traces/per-message-context-idgen-bounce.scenario.json";
+        let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(fixture)).unwrap();
+        let scenario: crate::sim::Scenario =
+            serde_json::from_str(&text).map(|s| crate::sim::Scenario { seed: 12, ..s }).unwrap();
+        // As a guided campaign's mutant: its seed alone does not draw it.
+        let run = crate::fuzz::run_scenario(scenario, Options::TRACE_ONLY, false);
+        assert!(!run.violations.is_empty(), "the legacy mode fails this scenario");
+        let config = FuzzConfig {
+            jobs: 1,
+            ..config(&Fuzz::parse_from(["fuzz", "--quick", "--mode", "per-message-context"]).args)
+        };
+        let report = crate::fuzz::FuzzReport::new(&config, vec![run.clone()], Duration::from_secs(1));
+        let dir = std::env::temp_dir().join(format!("gatesim-guided-failures-{}", std::process::id()));
+        let written = report.write_failures(&dir).unwrap();
+        let line = report.replay_command(&run, &dir);
+        let argv: Vec<&str> = line.split(" -- ").nth(1).unwrap().split(' ').collect();
+        assert_eq!(argv[..2], ["replay", "--scenario"], "{line}");
+        assert_eq!(argv[2], written[0].to_str().unwrap());
+        let replay = Replay::parse_from(argv.iter().copied().chain(["--quick"]));
+        assert_eq!(super::super::replay::run(replay.args).unwrap(), ExitCode::from(1));
+        let text = std::fs::read_to_string(&written[0]).unwrap();
+        let again: crate::sim::Scenario = serde_json::from_str(&text).unwrap();
+        let rerun = crate::fuzz::run_scenario(again, Options::TRACE_ONLY, false);
+        assert_eq!(rerun.violations, run.violations, "the file reruns the run exactly");
+        assert_eq!(rerun.stats, run.stats);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_corpus_belongs_to_the_guided_strategy() {
+        let args = Fuzz::parse_from(["fuzz", "--corpus", "somewhere"]).args;
+        assert!(run(args).unwrap_err().to_string().contains("--strategy guided"));
+        assert_eq!(
+            config(&Fuzz::parse_from(["fuzz", "--strategy", "guided"]).args).strategy,
+            Strategy::Guided
+        );
+        assert_eq!(config(&Fuzz::parse_from(["fuzz"]).args).strategy, Strategy::Random);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
+use crate::mutants::compare::{self, Comparison, Summary, Target};
 use crate::mutants::{self, Verdict, Workshop};
 
 #[derive(Debug, Args)]
@@ -26,6 +27,14 @@ pub(super) struct MutantsArgs {
     /// Write every verdict as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Instead of judging each patch, run the random and the guided campaign at the same budget
+    /// on both legacy modes, then on each patch, and compare runs to first failure, failing runs
+    /// and coverage features; print a Markdown table.
+    #[arg(long)]
+    compare_strategies: bool,
+    /// With --compare-strategies, leave the legacy modes out.
+    #[arg(long, requires = "compare_strategies")]
+    no_modes: bool,
 }
 
 /// Exit 0 when the campaign caught every mutant, 1 when one escaped or could not be tried.
@@ -42,6 +51,9 @@ pub(super) fn run(args: MutantsArgs) -> anyhow::Result<ExitCode> {
         campaign.extend(["--jobs".to_owned(), jobs.to_string()]);
     }
     let workshop = Workshop::new(&root, &args.scratch, campaign)?;
+    if args.compare_strategies {
+        return compare_strategies(&workshop, &catalogue, &args);
+    }
     eprintln!("mutants: {} patches; building the tree as it is first", catalogue.len());
     let baseline = workshop.baseline()?;
     anyhow::ensure!(
@@ -67,6 +79,35 @@ pub(super) fn run(args: MutantsArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(if caught == verdicts.len() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Both strategies on each target, a table row printed as each finishes, then the figures over all.
+fn compare_strategies(
+    workshop: &Workshop,
+    catalogue: &[mutants::Mutant],
+    args: &MutantsArgs,
+) -> anyhow::Result<ExitCode> {
+    let modes =
+        if args.no_modes { &[][..] } else { &["per-message-context", "environment-accommodation"][..] };
+    let targets = modes.iter().map(|&mode| Target::Mode(mode)).chain(catalogue.iter().map(Target::Mutant));
+    println!("{} runs a campaign per strategy and target\n\n{}", args.seeds, compare::TABLE_HEAD);
+    let mut comparisons: Vec<Comparison> = Vec::new();
+    for target in targets {
+        match compare::compare(workshop, &target) {
+            Ok(comparison) => {
+                println!("{comparison}");
+                comparisons.push(comparison);
+            }
+            Err(error) => eprintln!("skipped: {error:#}"),
+        }
+        if let Some(path) = &args.json {
+            let json = serde_json::to_string_pretty(&comparisons).expect("comparisons serialise");
+            std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    println!();
+    print!("{}", Summary(&comparisons));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `caught   limits-count-from-zero (limits.sessions-per-user kept): 37 of 1000 runs, seed 12, by ...`

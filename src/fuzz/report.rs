@@ -17,6 +17,8 @@ use crate::checkers::Options;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct FuzzReport {
+    /// `random` or `guided`.
+    pub strategy: String,
     pub mode: String,
     pub shard: String,
     pub start_seed: u64,
@@ -53,6 +55,14 @@ pub struct FuzzReport {
     pub rules: BTreeMap<String, RuleRuns>,
     /// Per broken clause (`rule direction`), how many runs broke it.
     pub failures_by_rule: BTreeMap<String, u64>,
+    /// Distinct coverage features the runs reached (`fuzz::guided::features`).
+    pub features: u64,
+    /// The position of the first failing run in the campaign's order, from 0; none if none failed.
+    pub first_failure_run: Option<u64>,
+    /// A hash over the runs in order, their scenarios and outcomes: equal for equal campaigns.
+    pub campaign_digest: String,
+    /// Scenarios in the guided campaign's corpus at its end; 0 for a random one.
+    pub corpus: u64,
     /// Attempts, sessions, messages, simulated time, and the `error_codes` and `close_codes`
     /// histograms, summed over every run.
     #[serde(flatten)]
@@ -63,8 +73,7 @@ pub struct FuzzReport {
 
 impl FuzzReport {
     pub fn new(config: &FuzzConfig, runs: Vec<SeedRun>, wall: Duration) -> FuzzReport {
-        let range = config.start_seed..config.start_seed.saturating_add(config.seeds);
-        let seeds_planned = range.filter(|s| config.shard.owns(*s)).count() as u64;
+        let seeds_planned = config.seeds_of_shard().len() as u64;
         let mut totals = Stats::default();
         let mut coverage: BTreeMap<String, u64> =
             coverage::entries().into_iter().map(|(name, _)| (name, 0)).collect();
@@ -103,7 +112,13 @@ impl FuzzReport {
         let simulations: u64 = runs.iter().map(|run| run.simulations as u64).sum();
         let simulated_ms: u64 = runs.iter().map(|run| run.stats.simulated_ms * run.simulations as u64).sum();
         let jobs = config.jobs.max(1);
+        let features: BTreeSet<&String> = runs.iter().flat_map(|run| &run.features).collect();
         FuzzReport {
+            strategy: config.strategy.to_string(),
+            features: features.len() as u64,
+            first_failure_run: runs.iter().position(|run| !run.violations.is_empty()).map(|i| i as u64),
+            campaign_digest: super::digest::campaign(&runs),
+            corpus: 0,
             mode: config.mode.to_string(),
             shard: config.shard.to_string(),
             start_seed: config.start_seed,
@@ -131,9 +146,20 @@ impl FuzzReport {
         }
     }
 
-    /// The command that replays `seed` exactly.
-    pub fn replay_command(&self, seed: u64) -> String {
-        format!("cargo run --release -- replay {seed} --mode {}", self.mode)
+    /// With the size of the guided campaign's corpus at its end.
+    pub fn with_corpus(self, scenarios: usize) -> FuzzReport {
+        FuzzReport { corpus: scenarios as u64, ..self }
+    }
+
+    /// The command that replays `run` exactly: from its seed when the seed draws it, else from
+    /// its scenario file, which [`FuzzReport::write_failures`] writes to `dir`.
+    pub fn replay_command(&self, run: &SeedRun, dir: &Path) -> String {
+        let seed = run.seed;
+        if run.drawn {
+            return format!("cargo run --release -- replay {seed} --mode {}", self.mode);
+        }
+        let file = dir.join(failure_file(seed));
+        format!("cargo run --release -- replay --scenario {} {seed} --mode {}", file.display(), self.mode)
     }
 
     /// Writes each failing scenario to `dir` as `seed-<seed>.json`, with a note naming what it
@@ -148,7 +174,7 @@ impl FuzzReport {
             let checkers = self.failures[&run.seed].join(", ");
             let mut scenario = run.scenario.clone();
             scenario.note = Some(format!("found by gatesim fuzz: broke {checkers}"));
-            let path = dir.join(format!("seed-{}.json", run.seed));
+            let path = dir.join(failure_file(run.seed));
             let json = serde_json::to_string_pretty(&scenario).expect("scenarios serialise");
             std::fs::write(&path, json + "\n")?;
             written.push(path);
@@ -156,9 +182,13 @@ impl FuzzReport {
         Ok(written)
     }
 
-    /// One test case per failing seed, and one for the campaign as a whole.
-    pub fn junit(&self) -> String {
-        let mut suite = TestSuite::new(format!("gatesim fuzz ({} mode, shard {})", self.mode, self.shard));
+    /// One test case per failing seed, and one for the campaign as a whole; `dir` is where the
+    /// failing scenarios were written.
+    pub fn junit(&self, dir: &Path) -> String {
+        let mut suite = TestSuite::new(format!(
+            "gatesim fuzz ({} mode, shard {}, {} strategy)",
+            self.mode, self.shard, self.strategy
+        ));
         suite.add_property(Property::new("checkers", self.checkers.join(", ")));
         let campaign =
             format!("{} seeds from {} under {} checkers", self.runs, self.start_seed, self.checkers.len());
@@ -170,7 +200,7 @@ impl FuzzReport {
             status.set_description(format!(
                 "{}\nreproduce: {}",
                 lines.join("\n"),
-                self.replay_command(run.seed)
+                self.replay_command(run, dir)
             ));
             suite.add_test_case(TestCase::new(format!("seed {}", run.seed), status));
         }
@@ -211,6 +241,9 @@ impl fmt::Display for FuzzReport {
             writeln!(f, "  stopped by --time after {} of {} seeds", self.runs, self.seeds_planned)?;
         }
         writeln!(f, "failures: {} runs", self.failed_seeds.len())?;
+        if let Some(run) = self.first_failure_run {
+            writeln!(f, "  first at run {run} of the campaign")?;
+        }
         for (checker, count) in &self.failures_by_checker {
             writeln!(f, "  {count:>6}  {checker}")?;
         }
@@ -237,6 +270,11 @@ impl fmt::Display for FuzzReport {
         )?;
         writeln!(f, "error codes: {}", histogram(&t.error_codes))?;
         writeln!(f, "close codes: {}", histogram(&t.close_codes))?;
+        write!(f, "coverage features: {} ({} strategy", self.features, self.strategy)?;
+        if self.strategy != "random" {
+            write!(f, ", corpus of {} scenarios", self.corpus)?;
+        }
+        writeln!(f, "); campaign digest {}", self.campaign_digest)?;
         writeln!(f, "sometimes coverage (runs that reached each rare path, close code and error code):")?;
         for (name, sentence) in coverage::entries() {
             let count = self.coverage.get(&name).copied().unwrap_or(0);
@@ -245,6 +283,11 @@ impl fmt::Display for FuzzReport {
         }
         write!(f, "{}", rules::Rendered(&self.rules))
     }
+}
+
+/// The file a failing run's scenario is written to.
+pub fn failure_file(seed: u64) -> String {
+    format!("seed-{seed}.json")
 }
 
 fn histogram(counts: &BTreeMap<String, u64>) -> String {

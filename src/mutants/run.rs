@@ -84,6 +84,23 @@ impl Workshop {
         Ok(verdict("(no mutant)", "", "", &report, started))
     }
 
+    /// Runs `with` on the tree with `mutant` planted and built, then takes the patch out again.
+    pub fn planted<T>(
+        &self,
+        mutant: &Mutant,
+        with: impl FnOnce(&Workshop) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.git_apply(&mutant.path, false)?;
+        let result = self.build().and_then(|()| with(self));
+        self.git_apply(&mutant.path, true).context("taking the patch back out")?;
+        result
+    }
+
+    /// Builds the tree as it is, for campaigns of [`Workshop::campaign_with`].
+    pub fn build_as_is(&self) -> anyhow::Result<()> {
+        self.build()
+    }
+
     /// Applies `mutant`, builds, runs the campaign, and takes the patch out again.
     pub fn judge(&self, mutant: &Mutant) -> anyhow::Result<Verdict> {
         let started = Instant::now();
@@ -138,6 +155,11 @@ impl Workshop {
 
     /// Runs the campaign on the last build and returns its JSON summary.
     fn campaign(&self) -> anyhow::Result<serde_json::Value> {
+        self.campaign_with(&[])
+    }
+
+    /// Runs the campaign with `extra` arguments on the last build and returns its JSON summary.
+    pub fn campaign_with(&self, extra: &[String]) -> anyhow::Result<serde_json::Value> {
         let json = self.target.join("campaign.json");
         let binary = self.target.join("mutant").join("gatesim");
         let out = self.target.join("failures");
@@ -146,6 +168,7 @@ impl Workshop {
             .current_dir(&self.tree)
             .arg("fuzz")
             .args(&self.campaign)
+            .args(extra)
             .arg("--json")
             .arg(&json)
             .arg("--out")

@@ -1,0 +1,210 @@
+//! Coverage features: the behaviours a run showed, each named by a short string, so that a
+//! campaign can tell a run that did something no earlier run did. Cheap by design: one pass over
+//! the trace, beside the rule clauses the checkers judged and the "sometimes" entries reached.
+//!
+//! - `rule:<id> <direction>`: a clause of the rule catalogue the trace gave something to judge;
+//! - `cov:<entry>`: a rare path, close code or error code of [`crate::fuzz::coverage`];
+//! - `frames:<a>><b>`: two server frames in a row in one session, errors by code, a server close
+//!   by its code (`close_1008`), so `agent_started>error_RATE_LIMITED` differs from
+//!   `agent_started>agent_thinking`;
+//! - `fault:<kind> <target>@<phase>`: a fault and the phase of a session it struck (connecting,
+//!   open, message in flight; `idle` when no session was open);
+//! - `http:<status>`: a refused upgrade's status; `timeout:<wait>`: a bounded wait that ran out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::protocol::ServerFrame;
+use crate::rules::Clause;
+use crate::sim::scenario::SERVICES;
+use crate::sim::trace::{Event, Fault, Side, Trace, Waiting};
+
+/// Where a session stands when a fault strikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Connecting,
+    Open,
+    InFlight,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Connecting => "connecting",
+            Phase::Open => "open",
+            Phase::InFlight => "in-flight",
+        }
+    }
+}
+
+/// A server frame as pairs name it; formatted only once per distinct pair, since a flood's
+/// trace holds thousands of frames.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+enum Frame {
+    /// Before a session's first frame.
+    #[default]
+    Start,
+    Kind(&'static str),
+    Error(&'static str),
+    Close(Option<u16>),
+}
+
+impl fmt::Display for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Frame::Start => f.write_str("start"),
+            Frame::Kind(kind) => f.write_str(kind),
+            Frame::Error(code) => write!(f, "error_{code}"),
+            Frame::Close(Some(code)) => write!(f, "close_{code}"),
+            Frame::Close(None) => f.write_str("close_none"),
+        }
+    }
+}
+
+/// A session as the feature pass follows it.
+#[derive(Default)]
+struct Session {
+    established: bool,
+    /// Messages sent and neither completed nor refused yet.
+    pending: u32,
+    /// The last server frame, for pairs.
+    last: Frame,
+}
+
+impl Session {
+    fn phase(&self) -> Phase {
+        match (self.established, self.pending) {
+            (false, _) => Phase::Connecting,
+            (true, 0) => Phase::Open,
+            (true, _) => Phase::InFlight,
+        }
+    }
+}
+
+/// Every feature of one run, sorted and without repeats.
+pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> Vec<String> {
+    let mut found: BTreeSet<String> = exercised.iter().map(|clause| format!("rule:{clause}")).collect();
+    found.extend(coverage.iter().map(|entry| format!("cov:{entry}")));
+    let mut sessions: BTreeMap<(usize, u32), Session> = BTreeMap::new();
+    let mut pairs: BTreeSet<(Frame, Frame)> = BTreeSet::new();
+    let (mut refusals, mut timeouts) = (BTreeSet::new(), BTreeSet::new());
+    for record in &trace.records {
+        match &record.event {
+            Event::ConnectAttempt { client, session } => {
+                sessions.insert((*client, *session), Session::default());
+            }
+            Event::Received { client, session, frame } => {
+                let Some(s) = sessions.get_mut(&(*client, *session)) else { continue };
+                match frame {
+                    ServerFrame::ConnectionEstablished { .. } => s.established = true,
+                    ServerFrame::AgentCompleted(_) => s.pending = s.pending.saturating_sub(1),
+                    ServerFrame::Error(error) if error.message_id.is_some() => {
+                        s.pending = s.pending.saturating_sub(1);
+                    }
+                    _ => {}
+                }
+                let name = match frame {
+                    ServerFrame::Error(error) => Frame::Error(error.code.as_str()),
+                    _ => Frame::Kind(frame.type_name()),
+                };
+                pairs.insert((std::mem::replace(&mut s.last, name), name));
+            }
+            Event::Sent { client, session, .. } => {
+                if let Some(s) = sessions.get_mut(&(*client, *session)) {
+                    s.pending += 1;
+                }
+            }
+            Event::Closed { client, session, by: Side::Server, code, .. } => {
+                if let Some(s) = sessions.remove(&(*client, *session)) {
+                    pairs.insert((s.last, Frame::Close(*code)));
+                }
+            }
+            Event::Closed { client, session, .. }
+            | Event::Lost { client, session, .. }
+            | Event::ConnectFailed { client, session, .. } => {
+                sessions.remove(&(*client, *session));
+            }
+            Event::Handshake { status, .. } if *status != 101 => {
+                refusals.insert(*status);
+            }
+            Event::TimedOut { waiting_for, .. } => {
+                timeouts.insert(waiting(*waiting_for));
+            }
+            Event::Fault { fault } => {
+                let struck = fault_name(fault);
+                let phases: BTreeSet<Phase> = sessions.values().map(Session::phase).collect();
+                if phases.is_empty() {
+                    found.insert(format!("fault:{struck}@idle"));
+                }
+                for phase in phases {
+                    found.insert(format!("fault:{struck}@{}", phase.name()));
+                }
+            }
+            _ => {}
+        }
+    }
+    found.extend(refusals.into_iter().map(|status| format!("http:{status}")));
+    found.extend(timeouts.into_iter().map(|wait| format!("timeout:{wait}")));
+    found.extend(pairs.into_iter().map(|(before, after)| format!("frames:{before}>{after}")));
+    found.into_iter().collect()
+}
+
+fn waiting(wait: Waiting) -> &'static str {
+    match wait {
+        Waiting::Connect => "connect",
+        Waiting::Established => "established",
+        Waiting::Send => "send",
+        Waiting::Reply => "reply",
+        Waiting::Close => "close",
+    }
+}
+
+/// A fault by kind and what it struck, client hosts as one: `crash idgen`, `partition
+/// gateway-client`.
+fn fault_name(fault: &Fault) -> String {
+    let role = |host: &str| if SERVICES.contains(&host) { host.to_owned() } else { "client".to_owned() };
+    match fault {
+        Fault::Crash { host } => format!("crash {}", role(host)),
+        Fault::Bounce { host } => format!("bounce {}", role(host)),
+        Fault::Partition { a, b } => format!("partition {}-{}", role(a), role(b)),
+        Fault::Repair { a, b } => format!("repair {}-{}", role(a), role(b)),
+        Fault::Hold { a, b } => format!("hold {}-{}", role(a), role(b)),
+        Fault::Release { a, b } => format!("release {}-{}", role(a), role(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::rules::Clause;
+    use crate::sim::trace::Record;
+
+    #[test]
+    fn a_trace_names_its_frame_pairs_faults_by_phase_clauses_and_coverage() {
+        let mut trace =
+            TraceBuilder::new().client(0, "alice").established(0, 1, &context("a1", "alice")).build();
+        let fault = Fault::Crash { host: "idgen".into() };
+        trace.records.push(Record { at_ms: 50, host: "sim".into(), event: Event::Fault { fault } });
+        let exercised = BTreeSet::from([Clause::justified("errors.internal")]);
+        let features = of(&trace, &exercised, &["close_1008".to_owned()]);
+        for expected in [
+            "rule:errors.internal justified",
+            "cov:close_1008",
+            "frames:start>connection_established",
+            "fault:crash idgen@open",
+        ] {
+            assert!(features.iter().any(|f| f == expected), "{expected} in {features:?}");
+        }
+        let sorted: BTreeSet<&String> = features.iter().collect();
+        assert_eq!(sorted.len(), features.len(), "no repeats");
+    }
+
+    #[test]
+    fn a_fault_before_any_session_strikes_an_idle_gateway() {
+        let fault = Fault::Partition { a: "gateway".into(), b: "client-2".into() };
+        let trace =
+            Trace { records: vec![Record { at_ms: 0, host: "sim".into(), event: Event::Fault { fault } }] };
+        assert_eq!(of(&trace, &BTreeSet::new(), &[]), ["fault:partition gateway-client@idle"]);
+    }
+}

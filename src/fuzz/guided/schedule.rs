@@ -1,0 +1,87 @@
+//! Which corpus scenario a guided campaign mutates next. Behaviours that few runs show are where
+//! the bugs nobody has hit yet hide, so a feature is drawn with odds inverse to the number of runs
+//! that reached it, and the scenario that first reached it is mutated: the campaign spends its
+//! mutations around its rarest finds. One time in four any corpus scenario is taken instead, so
+//! that scenarios loaded from an earlier campaign's corpus, whose features this campaign has not
+//! seen, are mutated too.
+
+use std::collections::BTreeMap;
+
+use rand::Rng as _;
+
+use crate::clock::Rng;
+
+/// The features the campaign has seen.
+#[derive(Debug, Default)]
+pub struct Schedule {
+    /// Per feature, the runs that reached it.
+    runs: BTreeMap<String, u64>,
+    /// Per feature, the corpus index of the scenario that reached it first.
+    first: BTreeMap<String, usize>,
+}
+
+impl Schedule {
+    /// Counts a run that reached `features`; returns those no run reached before.
+    pub fn count<'a>(&mut self, features: &'a [String]) -> Vec<&'a String> {
+        let mut new = Vec::new();
+        for feature in features {
+            let runs = self.runs.entry(feature.clone()).or_default();
+            if *runs == 0 {
+                new.push(feature);
+            }
+            *runs += 1;
+        }
+        new
+    }
+
+    /// Says that corpus scenario `index` first reached `features`.
+    pub fn found(&mut self, features: &[&String], index: usize) {
+        for feature in features {
+            self.first.insert((*feature).clone(), index);
+        }
+    }
+
+    /// The index of the corpus scenario to mutate next, in a corpus of `len` scenarios.
+    pub fn parent(&self, len: usize, rng: &mut Rng) -> usize {
+        if self.first.is_empty() || rng.random_ratio(1, 4) {
+            return rng.random_range(0..len);
+        }
+        // Odds of 1/runs, in whole numbers.
+        let weight = |feature: &String| 1_000_000 / self.runs.get(feature).copied().unwrap_or(1).max(1);
+        let total: u64 = self.first.keys().map(weight).sum();
+        let mut left = rng.random_range(0..total.max(1));
+        for (feature, &index) in &self.first {
+            let w = weight(feature);
+            if left < w {
+                return index;
+            }
+            left -= w;
+        }
+        rng.random_range(0..len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::seeded_rng;
+
+    #[test]
+    fn the_scenario_that_found_a_rare_feature_is_mutated_most() {
+        let mut schedule = Schedule::default();
+        let common = ["common".to_owned()];
+        let rare = ["common".to_owned(), "rare".to_owned()];
+        let new = schedule.count(&common);
+        schedule.found(&new, 0);
+        for _ in 0..99 {
+            assert!(schedule.count(&common).is_empty());
+        }
+        let new = schedule.count(&rare);
+        assert_eq!(new, [&"rare".to_owned()]);
+        schedule.found(&new, 1);
+        let mut rng = seeded_rng(5);
+        let picks: Vec<usize> = (0..400).map(|_| schedule.parent(2, &mut rng)).collect();
+        let rare_picks = picks.iter().filter(|&&i| i == 1).count();
+        assert!(rare_picks > 300, "{rare_picks} of 400 picks of the rare feature's finder");
+    }
+}

@@ -1,0 +1,62 @@
+use std::time::Duration;
+
+use super::*;
+use crate::checkers::Options;
+use crate::fuzz::{Shard, Strategy};
+use crate::services::gateway::Mode;
+
+struct Quiet;
+
+impl Progress for Quiet {
+    fn ran(&self, _: &SeedRun) {}
+}
+
+fn config(seeds: u64, jobs: usize) -> FuzzConfig {
+    FuzzConfig {
+        start_seed: 0,
+        seeds,
+        time: Duration::from_secs(3600),
+        jobs,
+        shard: Shard::WHOLE,
+        mode: Mode::Fixed,
+        checkers: Options::TRACE_ONLY,
+        strategy: Strategy::Guided,
+    }
+}
+
+#[test]
+fn a_guided_campaign_is_the_same_on_one_job_and_on_two() {
+    let (mut one, mut two) = (Corpus::default(), Corpus::default());
+    let a = fuzz(&config(60, 1), &mut one, &Quiet);
+    let b = fuzz(&config(60, 2), &mut two, &Quiet);
+    assert_eq!(a.runs, 60);
+    assert_eq!(a.campaign_digest, b.campaign_digest);
+    assert_eq!((a.failed_seeds, a.features, a.corpus), (b.failed_seeds, b.features, b.corpus));
+    assert_eq!(one, two, "the same corpus");
+    assert_eq!(a.strategy, "guided");
+}
+
+#[test]
+fn the_first_batch_draws_fresh_then_half_of_each_batch_mutates_the_corpus() {
+    let mut corpus = Corpus::default();
+    let runs = campaign(&config(70, 2), &mut corpus, &Quiet, || true);
+    assert_eq!(runs.len(), 70);
+    let seeds: Vec<u64> = runs[..BATCH].iter().map(|run| run.seed).collect();
+    assert_eq!(seeds, (0..BATCH as u64).collect::<Vec<_>>(), "the first batch is the random campaign's");
+    assert!(runs[..BATCH].iter().all(|run| run.drawn));
+    let mutants = runs[BATCH..].iter().filter(|run| !run.drawn).count();
+    assert!((8..=10).contains(&mutants), "{mutants} mutants of 20");
+    assert!(!corpus.is_empty() && corpus.len() < runs.len(), "{} kept", corpus.len());
+    for run in runs.iter().filter(|run| !run.drawn) {
+        assert_eq!(run.scenario.validate(), Ok(()));
+    }
+}
+
+#[test]
+fn shards_have_their_own_roots_and_share_the_budget() {
+    let shard = |index| FuzzConfig { shard: Shard { index, count: 3 }, ..config(100, 1) };
+    assert_ne!(root(&shard(1)), root(&shard(2)));
+    assert_ne!(root(&config(100, 1)), root(&FuzzConfig { start_seed: 100, ..config(100, 1) }));
+    let budgets: usize = (1..=3).map(|index| shard(index).seeds_of_shard().len()).sum();
+    assert_eq!(budgets, 100);
+}

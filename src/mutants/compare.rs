@@ -1,0 +1,180 @@
+//! Random against guided (`gatesim mutants --compare-strategies`): both strategies at the same
+//! budget on each legacy mode and each planted bug of the catalogue, measured by how many runs
+//! each takes to its first failure, how many of its runs fail, and how many coverage features it
+//! reaches per thousand runs.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::{Mutant, Workshop};
+use crate::fuzz::Strategy;
+
+/// What one strategy's campaign measured on one target.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measured {
+    pub runs: u64,
+    pub failing_runs: u64,
+    /// Runs up to and including the first failing one; none when none failed.
+    pub runs_to_first_failure: Option<u64>,
+    pub features_per_1000_runs: f64,
+    pub checked_seeds_per_sec_per_core: f64,
+}
+
+impl Measured {
+    fn of(report: &serde_json::Value) -> Measured {
+        let number = |key: &str| report[key].as_u64().unwrap_or(0);
+        let runs = number("runs");
+        Measured {
+            runs,
+            failing_runs: report["failed_seeds"].as_array().map_or(0, |seeds| seeds.len() as u64),
+            runs_to_first_failure: report["first_failure_run"].as_u64().map(|run| run + 1),
+            features_per_1000_runs: 1000.0 * number("features") as f64 / runs.max(1) as f64,
+            checked_seeds_per_sec_per_core: report["checked_seeds_per_sec_per_core"].as_f64().unwrap_or(0.0),
+        }
+    }
+}
+
+/// Both strategies on one target: a legacy mode of the gateway, or a planted bug.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub target: String,
+    pub random: Measured,
+    pub guided: Measured,
+}
+
+/// What is compared on: the gateway in a legacy mode, or the fixed one with a bug planted.
+pub enum Target<'a> {
+    Mode(&'static str),
+    Mutant(&'a Mutant),
+}
+
+/// Runs both strategies on `target` with the workshop's campaign arguments.
+pub fn compare(workshop: &Workshop, target: &Target) -> anyhow::Result<Comparison> {
+    let both = |workshop: &Workshop, mode: &str| -> anyhow::Result<[Measured; 2]> {
+        let mut measured = Vec::new();
+        for strategy in [Strategy::Random, Strategy::Guided] {
+            let args = ["--strategy", &strategy.to_string(), "--mode", mode].map(str::to_owned);
+            measured.push(Measured::of(&workshop.campaign_with(&args)?));
+        }
+        Ok(measured.try_into().expect("two strategies"))
+    };
+    let (name, [random, guided]) = match target {
+        Target::Mode(mode) => {
+            workshop.build_as_is()?;
+            (format!("--mode {mode}"), both(workshop, mode)?)
+        }
+        Target::Mutant(mutant) => (mutant.name.clone(), workshop.planted(mutant, |w| both(w, "fixed"))?),
+    };
+    Ok(Comparison { target: name, random, guided })
+}
+
+/// The figures over every target, per strategy, and the verdict.
+pub struct Summary<'a>(pub &'a [Comparison]);
+
+impl Summary<'_> {
+    /// Whether guided catches every target random catches, in at most half random's summed runs
+    /// to first failure over those targets, and reaches more features per thousand runs.
+    pub fn guided_is_better(&self) -> bool {
+        let caught_by_random: Vec<&Comparison> =
+            self.0.iter().filter(|c| c.random.runs_to_first_failure.is_some()).collect();
+        let guided_catches_them = caught_by_random.iter().all(|c| c.guided.runs_to_first_failure.is_some());
+        let sum = |pick: fn(&Comparison) -> &Measured| -> u64 {
+            caught_by_random.iter().filter_map(|c| pick(c).runs_to_first_failure).sum()
+        };
+        guided_catches_them
+            && 2 * sum(|c| &c.guided) <= sum(|c| &c.random)
+            && mean(self.0, |c| &c.guided) > mean(self.0, |c| &c.random)
+    }
+}
+
+fn mean(comparisons: &[Comparison], pick: fn(&Comparison) -> &Measured) -> f64 {
+    let total: f64 = comparisons.iter().map(|c| pick(c).features_per_1000_runs).sum();
+    total / comparisons.len().max(1) as f64
+}
+
+/// The table row of one comparison, in Markdown.
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first =
+            |m: &Measured| m.runs_to_first_failure.map_or(format!("none in {}", m.runs), |n| n.to_string());
+        write!(
+            f,
+            "| {} | {} | {} | {} | {} | {:.0} | {:.0} |",
+            self.target,
+            first(&self.random),
+            first(&self.guided),
+            self.random.failing_runs,
+            self.guided.failing_runs,
+            self.random.features_per_1000_runs,
+            self.guided.features_per_1000_runs
+        )
+    }
+}
+
+pub const TABLE_HEAD: &str = "| target | random: runs to 1st failure | guided: runs to 1st failure | random: failing runs | guided: failing runs | random: features/1000 runs | guided: features/1000 runs |\n|---|---|---|---|---|---|---|";
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, pick) in
+            [("random", (|c| &c.random) as fn(&Comparison) -> &Measured), ("guided", |c| &c.guided)]
+        {
+            let mut firsts: Vec<u64> = self.0.iter().filter_map(|c| pick(c).runs_to_first_failure).collect();
+            firsts.sort_unstable();
+            let caught = firsts.len();
+            let median = firsts.get(caught.saturating_sub(1) / 2).map_or("-".to_owned(), u64::to_string);
+            let worst = firsts.last().map_or("-".to_owned(), u64::to_string);
+            let failing: u64 = self.0.iter().map(|c| pick(c).failing_runs).sum();
+            let rates: Vec<f64> = self.0.iter().map(|c| pick(c).checked_seeds_per_sec_per_core).collect();
+            writeln!(
+                f,
+                "{name}: caught {caught} of {}; runs to first failure median {median}, worst {worst}, \
+                 summed {}; failing runs {failing}; features per 1000 runs {:.0} (mean); \
+                 checked seeds/s per core {:.1} (mean)",
+                self.0.len(),
+                firsts.iter().sum::<u64>(),
+                mean(self.0, pick),
+                rates.iter().sum::<f64>() / rates.len().max(1) as f64
+            )?;
+        }
+        let verdict =
+            if self.guided_is_better() { "guided measures better" } else { "random stays the default" };
+        writeln!(f, "verdict: {verdict}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(first: Option<u64>, features: f64) -> Measured {
+        Measured {
+            runs: 1000,
+            failing_runs: u64::from(first.is_some()),
+            runs_to_first_failure: first,
+            features_per_1000_runs: features,
+            checked_seeds_per_sec_per_core: 10.0,
+        }
+    }
+
+    fn comparison(random: Option<u64>, guided: Option<u64>, features: (f64, f64)) -> Comparison {
+        let (random, guided) = (measured(random, features.0), measured(guided, features.1));
+        Comparison { target: "t".into(), random, guided }
+    }
+
+    #[test]
+    fn guided_is_better_only_catching_all_random_catches_in_half_the_runs_with_more_features() {
+        let better =
+            [comparison(Some(40), Some(10), (300.0, 400.0)), comparison(None, Some(5), (300.0, 400.0))];
+        assert!(Summary(&better).guided_is_better());
+        let misses = [comparison(Some(40), None, (300.0, 400.0))];
+        assert!(!Summary(&misses).guided_is_better());
+        let slow = [comparison(Some(40), Some(21), (300.0, 400.0))];
+        assert!(!Summary(&slow).guided_is_better());
+        let narrow = [comparison(Some(40), Some(10), (300.0, 300.0))];
+        assert!(!Summary(&narrow).guided_is_better());
+        let text = Summary(&better).to_string();
+        assert!(text.contains("guided: caught 2 of 2; runs to first failure median 5, worst 10"), "{text}");
+        assert!(text.ends_with("verdict: guided measures better\n"), "{text}");
+    }
+}
