@@ -103,8 +103,8 @@ fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>, found: &
     for record in &session.records {
         let at_ms = record.at_ms;
         match &record.event {
-            Event::Sent { message_id, content, .. } => {
-                let sent = Sent { at_ms, message_id, content };
+            Event::Sent { message_id, content, via, .. } => {
+                let sent = Sent { at_ms, message_id, content, via: *via };
                 let progress = Progress { sent, steps: 0, errors: 0, request_id: None };
                 state.found.judged(ANSWERED);
                 if state.messages.insert(message_id, progress).is_some() {
