@@ -101,9 +101,10 @@ fn arrow(ms: u64, event: &Event) -> String {
         Event::ConnectAttempt { .. } => format!("C->>G: {ms} ms connect"),
         Event::ConnectFailed { reason, .. } => format!("Note over C: {ms} ms connect failed: {reason}"),
         Event::Handshake { status, .. } => format!("G-->>C: {ms} ms HTTP {status}"),
-        Event::Sent { message_id, content, .. } => {
-            format!("C->>G: {ms} ms user_message {message_id} ({content:?})")
+        Event::Sent { message_id, content, via, .. } => {
+            format!("C->>G: {ms} ms {} {message_id} ({content:?})", via.name())
         }
+        Event::SentPing { .. } => format!("C->>G: {ms} ms ping"),
         Event::Received { frame, .. } => format!("G-->>C: {ms} ms {}", frame_text(frame)),
         Event::Pinged { .. } => format!("C->>G: {ms} ms pong, answering a ping"),
         Event::Lingering { reading, for_ms, .. } => {

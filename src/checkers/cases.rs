@@ -14,6 +14,7 @@ use super::testing::{TraceBuilder, context};
 use super::{Findings, Options, TRACE_CHECKERS};
 
 mod connect;
+mod frames;
 mod idle;
 mod limits;
 mod run;
@@ -63,10 +64,18 @@ fn with_thread(context: SessionContext, thread_id: &str) -> SessionContext {
 
 /// Every case, by area, in the catalogue's order.
 fn all() -> Vec<Case> {
-    [service::cases(), connect::cases(), session::cases(), limits::cases(), idle::cases(), run::cases()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        service::cases(),
+        connect::cases(),
+        session::cases(),
+        frames::cases(),
+        limits::cases(),
+        idle::cases(),
+        run::cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[test]

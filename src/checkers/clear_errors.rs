@@ -51,6 +51,11 @@ const RETRYABLE: Clause = Clause::justified("errors.retryable");
 const BEFORE_CLOSE: Clause = Clause::kept("errors.before-close");
 const CODES: Clause = Clause::justified("errors.codes");
 const INTERNAL: Clause = Clause::justified("errors.internal");
+const NORMAL_KEPT: Clause = Clause::kept("close.normal");
+const NORMAL_ONLY: Clause = Clause::justified("close.normal");
+
+/// The reason of the gateway's 1000 when it shuts down (`session/mod.rs`).
+const SHUTTING_DOWN: &str = "server shutting down";
 
 /// The close codes the checks below name.
 const NORMAL: u16 = 1000;
@@ -130,6 +135,24 @@ fn check_session(
             }
             Event::Closed { by: Side::Client, .. } => client_closed = true,
             Event::Closed { by: Side::Server, code, reason, .. } => {
+                judged.push(NORMAL_ONLY);
+                if *code == Some(NORMAL) && !client_closed && reason != SHUTTING_DOWN {
+                    let problem =
+                        format!("the server closed with 1000 ({reason:?}) though the client had not closed");
+                    report(NORMAL_ONLY, at_ms, problem);
+                }
+                if client_closed {
+                    judged.push(NORMAL_KEPT);
+                    // A close of the server's own, called for by its error, may cross the client's.
+                    let crossed = last_error.and_then(|error| expected::closes_with(error.code)) == *code;
+                    if *code != Some(NORMAL) && !crossed {
+                        let code = code.map_or_else(|| "no code".to_owned(), |c| c.to_string());
+                        let problem = format!(
+                            "the server answered the client's close with {code} ({reason:?}), not 1000"
+                        );
+                        report(NORMAL_KEPT, at_ms, problem);
+                    }
+                }
                 // After the client's close, a 1000 from the server is the echo of it, whatever
                 // error the server had sent meanwhile.
                 if client_closed && *code == Some(NORMAL) {

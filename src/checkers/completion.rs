@@ -19,6 +19,8 @@ use crate::sim::trace::{Event, Trace};
 use super::Findings;
 use super::sessions::{Sent, Session, describe, sessions};
 
+mod client_frames;
+
 pub const NAME: &str = "completion";
 
 /// The rules it judges.
@@ -28,6 +30,7 @@ const SEQUENCE: Clause = Clause::justified("events.sequence");
 const SEQ: Clause = Clause::justified("events.seq");
 const REQUEST_ID: Clause = Clause::justified("events.request-id");
 const RESULT: Clause = Clause::justified("events.result");
+const SERIAL: Clause = Clause::justified("events.serial");
 
 const STEPS: usize = EventKind::SEQUENCE.len();
 
@@ -39,6 +42,8 @@ struct Progress<'t> {
     errors: usize,
     /// The `request_id` of its first event frame.
     request_id: Option<&'t str>,
+    /// Its place among the session's messages, in the order they were sent.
+    order: usize,
 }
 
 impl<'t> Progress<'t> {
@@ -83,6 +88,8 @@ struct State<'s, 't> {
     messages: BTreeMap<&'t str, Progress<'t>>,
     last_seq: u64,
     last_request: u64,
+    /// The message whose `agent_started` came last, and whether its `agent_completed` has too.
+    started: Option<(&'t str, usize, bool)>,
     found: &'s mut Findings,
 }
 
@@ -98,14 +105,22 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
 fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>, found: &mut Findings) {
     let own: BTreeSet<&str> = session.sent().map(|s| s.message_id).collect();
     let context_id = session.established().map(|(_, context)| context.context_id.as_str());
-    let mut state =
-        State { session, context_id, messages: BTreeMap::new(), last_seq: 0, last_request: 0, found };
+    let mut state = State {
+        session,
+        context_id,
+        messages: BTreeMap::new(),
+        last_seq: 0,
+        last_request: 0,
+        started: None,
+        found,
+    };
     for record in &session.records {
         let at_ms = record.at_ms;
         match &record.event {
-            Event::Sent { message_id, content, .. } => {
-                let sent = Sent { at_ms, message_id, content };
-                let progress = Progress { sent, steps: 0, errors: 0, request_id: None };
+            Event::Sent { message_id, content, via, .. } => {
+                let sent = Sent { at_ms, message_id, content, via: *via };
+                let order = state.messages.len();
+                let progress = Progress { sent, steps: 0, errors: 0, request_id: None, order };
                 state.found.judged(ANSWERED);
                 if state.messages.insert(message_id, progress).is_some() {
                     state.report(ASKED, at_ms, format!("sent {message_id} a second time"));
@@ -129,6 +144,7 @@ fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>, found: &
         }
     }
     state.unanswered();
+    client_frames::judge(session, state.found);
 }
 
 impl<'t> State<'_, 't> {
@@ -157,6 +173,7 @@ impl<'t> State<'_, 't> {
             return;
         };
         let problem = progress.step(kind, &what);
+        let order = progress.order;
         let first_of_message = progress.request_id.is_none();
         let first_request_id = *progress.request_id.get_or_insert(&event.request_id);
         let content = progress.sent.content;
@@ -173,9 +190,35 @@ impl<'t> State<'_, 't> {
         } else if first_of_message {
             self.check_request_number(at_ms, &what, event);
         }
-        if kind == EventKind::AgentCompleted {
-            self.check_result(at_ms, event, content);
+        match kind {
+            EventKind::AgentStarted => self.check_serial(at_ms, &what, message_id, order),
+            EventKind::AgentCompleted => {
+                if let Some((running, _, done)) = &mut self.started
+                    && *running == event.message_id
+                {
+                    *done = true;
+                }
+                self.check_result(at_ms, event, content);
+            }
+            _ => {}
         }
+    }
+
+    /// A message's `agent_started`: no other message may be running, nor one sent after it have
+    /// started before it.
+    fn check_serial(&mut self, at_ms: u64, what: &str, message_id: &str, order: usize) {
+        self.found.judged(SERIAL);
+        let Some(previous) = self.messages.get_key_value(message_id).map(|(id, _)| *id) else { return };
+        let problem = match self.started.replace((previous, order, false)) {
+            Some((running, _, false)) if running != message_id => {
+                format!("{what} while {running} was still running: its agent_completed had not come")
+            }
+            Some((other, other_order, _)) if other_order > order => {
+                format!("{what} after the agent_started of {other}, which was sent after it")
+            }
+            _ => return,
+        };
+        self.report(SERIAL, at_ms, problem);
     }
 
     /// A message's first frame: its request id is `<context_id>.<n>`, `n` above the last one.

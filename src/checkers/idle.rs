@@ -4,7 +4,8 @@
 //! The gateway counts silence from the last thing it read from the client, whatever it was
 //! (`last_heard` in `session/reader.rs`): a user message, a pong, a close, and it starts counting
 //! as it establishes the session. The trace shows when the client wrote each: `Sent` (recorded as
-//! the message is handed to the socket), `Pinged` (the pong is written at that instant) and its
+//! the message is handed to the socket), `SentPing` (a JSON ping, likewise), `Pinged` (the pong
+//! is written at that instant) and its
 //! own `Closed`; and when `connection_established` arrived, which the gateway wrote, starting
 //! its count, at most the link's greatest latency earlier.
 //!
@@ -131,6 +132,7 @@ impl Link<'_, '_> {
                     .then_some(Heard { at_ms: written, what });
             }
             Event::Sent { message_id, .. } => format!("{message_id}, sent at {at} ms"),
+            Event::SentPing { .. } => format!("a JSON ping, sent at {at} ms"),
             Event::Pinged { .. } => format!("a pong, written at {at} ms"),
             Event::Closed { by: Side::Client, .. } => format!("its close, sent at {at} ms"),
             _ => return None,
@@ -153,9 +155,10 @@ impl Link<'_, '_> {
             .filter(|record| (unacknowledged_from..=at).contains(&record.at_ms))
             .map(|record| match &record.event {
                 Event::Sent { content, .. } => FRAME_OVERHEAD_BYTES + content.len(),
-                Event::SentBad { .. } | Event::Pinged { .. } | Event::Closed { by: Side::Client, .. } => {
-                    FRAME_OVERHEAD_BYTES
-                }
+                Event::SentBad { .. }
+                | Event::SentPing { .. }
+                | Event::Pinged { .. }
+                | Event::Closed { by: Side::Client, .. } => FRAME_OVERHEAD_BYTES,
                 _ => 0,
             })
             .sum();

@@ -139,6 +139,8 @@ fn check_session(session: &Session<'_>, healed: u64, limits: &GatewayLimits, fin
             if closed_for_its_own_frame(session, max_frame_bytes) || closed_as_slow(session) {
                 return;
             }
+            // A refused session's messages owe nothing: the gateway never reads them.
+            let Some((established_ms, _)) = session.established() else { return };
             let sent: Vec<_> = session.sent().collect();
             let answers: Vec<_> = sent.iter().map(|s| answer_to(session, s)).collect();
             // One message runs while the queue holds the others: past both, the gateway stops reading.
@@ -146,7 +148,7 @@ fn check_session(session: &Session<'_>, healed: u64, limits: &GatewayLimits, fin
             for index in 0..sent.len() {
                 let clause = if ahead(&sent, &answers, index) >= held_back { QUEUE } else { MESSAGE };
                 findings.judged(clause);
-                findings.extend(check_message(session, &sent, &answers, index, clause));
+                findings.extend(check_message(session, &sent, &answers, index, established_ms, clause));
             }
             return;
         }
@@ -208,15 +210,19 @@ fn answer_to<'t>(session: &Session<'t>, sent: &Sent<'_>) -> Option<&'t Record> {
 
 /// What is wrong with how long the session's `index`th message took to be answered, if anything.
 /// `answers` are those of `all`, in order: a flood of a thousand messages would otherwise have
-/// each message look its predecessors' answers up again.
+/// each message look its predecessors' answers up again. A message sent before the client got
+/// `connection_established` (at `established_ms`) waits unread until then, so its time counts
+/// from then.
 fn check_message(
     session: &Session<'_>,
     all: &[Sent<'_>],
     answers: &[Option<&Record>],
     index: usize,
+    established_ms: u64,
     clause: Clause,
 ) -> Option<Violation> {
     let sent = &all[index];
+    let from = sent.at_ms.max(established_ms);
     let answer = answers[index];
     let bound = MESSAGE_BOUND_MS * (1 + ahead(all, answers, index) as u64);
     // An error that closes the session is an end, not an answer.
@@ -225,7 +231,7 @@ fn check_message(
             &record.event,
             Event::Received { frame: ServerFrame::Error(error), .. } if expected::closes_with(error.code).is_some()
         );
-        !closing && record.at_ms - sent.at_ms <= bound
+        !closing && record.at_ms.saturating_sub(from) <= bound
     };
     let instead = match answer {
         Some(record) if answered_in_time(record) => return None,

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::context::SessionContext;
-use crate::protocol::{ClientFrame, ClientMessage, ServerFrame};
+use crate::protocol::ServerFrame;
 use crate::rules::Clause;
-use crate::sim::scenario::{BadInput, TokenKind};
+use crate::sim::scenario::{BadInput, MessageType, TokenKind};
 use crate::sim::trace::{Event, Fault, Record, Trace};
 
 use super::Violation;
@@ -43,13 +43,14 @@ pub struct Sent<'t> {
     pub at_ms: u64,
     pub message_id: &'t str,
     pub content: &'t str,
+    /// The `type` it was sent under.
+    pub via: MessageType,
 }
 
 impl Sent<'_> {
     /// The length of the frame the client wrote for this message, as the gateway measures it.
     pub fn frame_bytes(&self) -> usize {
-        let message = ClientMessage { id: self.message_id.to_owned(), content: self.content.to_owned() };
-        ClientFrame::UserMessage(message).to_text().len()
+        self.via.frame_text(self.message_id, self.content).len()
     }
 }
 
@@ -91,8 +92,8 @@ impl<'t> Session<'t> {
     /// Every user message the session sent, in order.
     pub fn sent(&self) -> impl Iterator<Item = Sent<'t>> + '_ {
         self.records.iter().filter_map(|record| match &record.event {
-            Event::Sent { message_id, content, .. } => {
-                Some(Sent { at_ms: record.at_ms, message_id, content })
+            Event::Sent { message_id, content, via, .. } => {
+                Some(Sent { at_ms: record.at_ms, message_id, content, via: *via })
             }
             _ => None,
         })

@@ -11,7 +11,7 @@ use crate::sim::client::message_id;
 use crate::sim::clock::unix_secs_at;
 use crate::sim::hosts::TOKEN_LEEWAY_SECS;
 use crate::sim::probe::PROBE_HOST;
-use crate::sim::scenario::{BadInput, LinkLatency, SERVICES, TokenKind};
+use crate::sim::scenario::{BadInput, LinkLatency, MessageType, SERVICES, TokenKind};
 use crate::sim::seeds::{Purpose, rng};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
 use crate::sim::workload::mint_token;
@@ -190,14 +190,32 @@ impl TraceBuilder {
 
     /// The client's `index`th message, sent in `session`.
     pub fn sent(self, client: usize, session: u32, index: u32, content: &str) -> TraceBuilder {
+        self.sent_via(client, session, index, content, MessageType::UserMessage)
+    }
+
+    /// The client's `index`th message, sent in `session` under the type `via`.
+    pub fn sent_via(
+        self,
+        client: usize,
+        session: u32,
+        index: u32,
+        content: &str,
+        via: MessageType,
+    ) -> TraceBuilder {
         let event = Event::Sent {
             client,
             session,
             message: index,
             message_id: message_id(client, index),
             content: content.to_owned(),
+            via,
         };
         self.record("client-0", event)
+    }
+
+    /// The client sends a `{"type": "ping"}` frame.
+    pub fn sent_ping(self, client: usize, session: u32) -> TraceBuilder {
+        self.record("client-0", Event::SentPing { client, session })
     }
 
     /// The five frames the agent sends for a message, as the gateway numbers them next.

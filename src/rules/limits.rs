@@ -40,6 +40,21 @@ pub(super) static RULES: &[Rule] = &[
         justified: demand(CLEAR_ERRORS, "every error frame's `retryable` is its code's"),
     },
     Rule {
+        id: "close.normal",
+        section: "2.9 Errors and close codes",
+        sentence: "The server closes with 1000 in answer to a client's close, and when it shuts down; at no other \
+                   time.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "a client's close is answered with 1000, unless the server's own close, called for by its error, \
+             crossed it",
+        ),
+        justified: demand(
+            CLEAR_ERRORS,
+            "a server's 1000 comes only after the client's close, or with the reason `server shutting down`",
+        ),
+    },
+    Rule {
         id: "limits.sessions-per-user",
         section: "2.10 Limits",
         sentence: "A user holds at most `sessions_per_user` open sessions; a connect beyond that is refused with \

@@ -52,6 +52,21 @@ pub(super) static RULES: &[Rule] = &[
         ),
     },
     Rule {
+        id: "session.early-messages",
+        section: "2.6 Session",
+        sentence: "Client frames that arrive before the session is established wait unread and are handled, in \
+                   order, once `connection_established` has been sent.",
+        kept: demand(
+            COMPLETION,
+            "a message or ping sent before `connection_established` arrived is answered, unless the session ends \
+             first",
+        ),
+        justified: demand(
+            COMPLETION,
+            "nothing answers a frame sent early before `connection_established` arrives",
+        ),
+    },
+    Rule {
         id: "protocol.user-message",
         section: "2.7 Client frames",
         sentence: "A `user_message` with an `id` and a `payload.content` starts the agent on that content.",
@@ -60,6 +75,27 @@ pub(super) static RULES: &[Rule] = &[
             "every message sent is answered, by its events or one error naming it, unless the session ends first",
         ),
         justified: demand(COMPLETION, "no frame answers a message no session sent, or before it was sent"),
+    },
+    Rule {
+        id: "protocol.aliases",
+        section: "2.7 Client frames",
+        sentence: "`chat` and `start_agent` are accepted as aliases of `user_message`.",
+        kept: demand(
+            COMPLETION,
+            "a message sent as `chat` or `start_agent` is answered as a `user_message` would be, never with \
+             `BAD_MESSAGE`, unless the session ends first",
+        ),
+        justified: None,
+    },
+    Rule {
+        id: "protocol.ping",
+        section: "2.7 Client frames",
+        sentence: "A `{\"type\": \"ping\"}` frame gets a `pong` carrying the session's context.",
+        kept: demand(
+            COMPLETION,
+            "every JSON ping gets a `pong` that parses, with its context, unless the session ends first",
+        ),
+        justified: demand(COMPLETION, "no more `pong`s than JSON pings sent before them"),
     },
     Rule {
         id: "protocol.bad-frame",
@@ -101,6 +137,17 @@ pub(super) static RULES: &[Rule] = &[
         justified: demand(
             COMPLETION,
             "a message's frames come in the order of the sequence, once each, and never both events and an error",
+        ),
+    },
+    Rule {
+        id: "events.serial",
+        section: "2.8 Server frames",
+        sentence: "A session runs its messages one at a time, in the order they arrived: a message's \
+                   `agent_started` comes after the previous message's `agent_completed`.",
+        kept: None,
+        justified: demand(
+            COMPLETION,
+            "no `agent_started` while another message runs, nor before that of a message sent earlier",
         ),
     },
     Rule {

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::{SinkExt as _, StreamExt as _};
 use rand::Rng as _;
+use rand::seq::IndexedRandom as _;
 use tokio::time::{Instant, sleep, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::http::Response;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
@@ -19,11 +20,11 @@ use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
 use self::bad_input::Upgrade;
 use self::receive::{Heard, Incoming};
-use super::scenario::{ClientPolicy, ClientSpec, GATEWAY};
+use super::scenario::{ClientPolicy, ClientSpec, GATEWAY, MessageType};
 use super::trace::{Event, Recorder, Side, Waiting};
 use crate::clock::Rng;
 use crate::net::Net;
-use crate::protocol::{ClientFrame, ClientMessage, CloseCode};
+use crate::protocol::{ClientFrame, CloseCode};
 
 mod bad_input;
 mod content;
@@ -103,6 +104,14 @@ impl<N: Net> Client<N> {
             Ok(ws) => ws,
             Err(next) => return next,
         };
+        // An eager client's first burst is on its way before the session is established.
+        let mut early = Vec::new();
+        if self.spec.eager && progress.sent < self.spec.messages {
+            match self.send_burst(&mut ws, session, progress).await {
+                Ok(burst) => early = burst,
+                Err(next) => return next,
+            }
+        }
         let deadline = Instant::now() + ms(self.policy.establish_timeout_ms);
         loop {
             match self.receive(&mut ws, session, deadline, Waiting::Established).await {
@@ -124,29 +133,18 @@ impl<N: Net> Client<N> {
                 return next;
             }
         }
+        if !early.is_empty() {
+            match self.replies(&mut ws, session, early).await {
+                Ok(completed) => progress.completed += completed,
+                Err(next) => return next,
+            }
+        }
         while progress.sent < self.spec.messages {
             sleep(ms(self.rng.random_range(self.spec.think_ms.0..=self.spec.think_ms.1))).await;
-            let count = self.spec.burst.min(self.spec.messages - progress.sent);
-            let mut burst = Vec::new();
-            for _ in 0..count {
-                let message = ClientMessage {
-                    id: message_id(self.index, progress.sent),
-                    content: content::draw(&mut self.rng, &self.spec),
-                };
-                self.record(Event::Sent {
-                    client: self.index,
-                    session,
-                    message: progress.sent,
-                    message_id: message.id.clone(),
-                    content: message.content.clone(),
-                });
-                progress.sent += 1;
-                let frame = Message::text(ClientFrame::UserMessage(message.clone()).to_text());
-                if let Err(next) = self.send(&mut ws, session, frame).await {
-                    return next;
-                }
-                burst.push(message.id);
-            }
+            let burst = match self.send_burst(&mut ws, session, progress).await {
+                Ok(burst) => burst,
+                Err(next) => return next,
+            };
             match self.replies(&mut ws, session, burst).await {
                 Ok(completed) => progress.completed += completed,
                 Err(next) => return next,
@@ -159,6 +157,44 @@ impl<N: Net> Client<N> {
         }
         self.close(&mut ws, session).await;
         Next::Stop
+    }
+
+    /// Sends the next burst of messages, after a JSON ping if the client sends them, and returns
+    /// their ids.
+    async fn send_burst(
+        &mut self,
+        ws: &mut Ws<N>,
+        session: u32,
+        progress: &mut Progress,
+    ) -> Result<Vec<String>, Next> {
+        if self.spec.pings {
+            self.record(Event::SentPing { client: self.index, session });
+            self.send(ws, session, Message::text(ClientFrame::Ping.to_text())).await?;
+        }
+        let count = self.spec.burst.min(self.spec.messages - progress.sent);
+        let mut burst = Vec::new();
+        for _ in 0..count {
+            let id = message_id(self.index, progress.sent);
+            let content = content::draw(&mut self.rng, &self.spec);
+            let via = if self.spec.aliases {
+                *MessageType::ALL.choose(&mut self.rng).expect("not empty")
+            } else {
+                MessageType::UserMessage
+            };
+            let frame = Message::text(via.frame_text(&id, &content));
+            self.record(Event::Sent {
+                client: self.index,
+                session,
+                message: progress.sent,
+                message_id: id.clone(),
+                content,
+                via,
+            });
+            progress.sent += 1;
+            self.send(ws, session, frame).await?;
+            burst.push(id);
+        }
+        Ok(burst)
     }
 
     /// Connects and upgrades, within the connect timeout.

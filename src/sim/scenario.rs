@@ -15,7 +15,7 @@ mod clients;
 mod limits;
 mod validate;
 
-pub use clients::{BadInput, ClientPolicy, ClientSpec, TokenKind};
+pub use clients::{BadInput, ClientPolicy, ClientSpec, MessageType, TokenKind};
 pub use limits::GatewayLimits;
 
 /// The service hosts, by name. Their names are also their DNS names in the simulation.

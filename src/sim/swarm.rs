@@ -16,9 +16,11 @@ use crate::clock::Rng;
 use crate::services::gateway::Environment;
 use crate::token::RequiredClaim;
 use bad_input::bad_inputs;
+use frames::client_frames;
 use limits::{limits, workloads};
 
 pub mod bad_input;
+mod frames;
 mod limits;
 
 /// The fault kinds one run has, each drawn with even odds.
@@ -108,6 +110,7 @@ impl Scenario {
         scenario.limits = limits(&mut rng, &scenario.network);
         workloads(&mut rng, &mut scenario);
         bad_inputs(&mut rng, &mut scenario);
+        client_frames(&mut rng, &mut scenario);
         scenario
     }
 }

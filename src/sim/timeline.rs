@@ -73,9 +73,11 @@ pub fn describe(record: &Record) -> String {
             let body = body.as_deref().map(|b| format!(" {b}")).unwrap_or_default();
             format!("c{client}#{session} handshake {status}{body}")
         }
-        Event::Sent { client, session, message_id, content, .. } => {
-            format!("c{client}#{session} sent {message_id} {content:?}")
+        Event::Sent { client, session, message_id, content, via, .. } => {
+            let alias = if via.is_alias() { format!(" as {}", via.name()) } else { String::new() };
+            format!("c{client}#{session} sent {message_id} {content:?}{alias}")
         }
+        Event::SentPing { client, session } => format!("c{client}#{session} sent a JSON ping"),
         Event::Received { client, session, frame } => {
             format!("c{client}#{session} got {}", frame_text(frame))
         }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock;
-use super::scenario::{BadInput, GatewayLimits, LinkLatency, TokenKind};
+use super::scenario::{BadInput, GatewayLimits, LinkLatency, MessageType, TokenKind};
 use crate::protocol::ServerFrame;
 
 /// One thing that happened, on one host, at one simulated millisecond.
@@ -41,7 +41,10 @@ pub struct Record {
 ///   within a host pair, and packets due at one instant are ordered flow by flow.
 /// - 5: the gateway's calls to auth and idgen reuse idle keep-alive connections instead of
 ///   opening one each, so a seed's packets, and the instants of what follows them, change.
-pub const TRACE_FORMAT_VERSION: u32 = 5;
+/// - 6: drawn scenarios draw clients that send messages under the aliases of `user_message`
+///   (`Sent::via`), JSON pings ([`Event::SentPing`]), and their first burst before
+///   `connection_established`.
+pub const TRACE_FORMAT_VERSION: u32 = 6;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";
@@ -119,13 +122,20 @@ pub enum Event {
     },
     /// A user message, recorded as it is handed to the WebSocket (a session that breaks at that
     /// moment may or may not have delivered it); `message` is its index among the client's
-    /// messages, from 0.
+    /// messages, from 0, and `via` the `type` it was sent under.
     Sent {
         client: usize,
         session: u32,
         message: u32,
         message_id: String,
         content: String,
+        #[serde(default, skip_serializing_if = "MessageType::is_user_message")]
+        via: MessageType,
+    },
+    /// The client sent a `{"type": "ping"}` frame, recorded as it is handed to the WebSocket.
+    SentPing {
+        client: usize,
+        session: u32,
     },
     Received {
         client: usize,
@@ -213,6 +223,7 @@ impl Event {
             | Event::Received { client, session, .. }
             | Event::SentBad { client, session, .. }
             | Event::Pinged { client, session }
+            | Event::SentPing { client, session }
             | Event::Lingering { client, session, .. }
             | Event::Unparsed { client, session, .. }
             | Event::Closed { client, session, .. }

@@ -9,12 +9,14 @@ use crate::protocol::{ErrorCode, ErrorFrame};
 use crate::rules::Clause;
 use crate::sim::client::message_id;
 use crate::sim::scenario::GatewayLimits;
-use crate::sim::trace::{Fault, Trace};
+use crate::sim::trace::{Event, Fault, Side, Trace};
 
 use super::{Case, alice, alice_session, judge};
 
 const BEFORE_CLOSE: Clause = Clause::kept("errors.before-close");
 const CODES: Clause = Clause::justified("errors.codes");
+const NORMAL_KEPT: Clause = Clause::kept("close.normal");
+const NORMAL_ONLY: Clause = Clause::justified("close.normal");
 const INTERNAL: Clause = Clause::justified("errors.internal");
 const RETRYABLE: Clause = Clause::justified("errors.retryable");
 const SESSIONS: Clause = Clause::justified("limits.sessions-per-user");
@@ -70,6 +72,18 @@ pub(super) fn cases() -> Vec<Case> {
             // Shutdown closing with 1001, going away, where the design says 1000.
             violating: || judge(CODES, &alice_closed_with(1001)),
             passing: || judge(CODES, &alice_closed_with(1000)),
+        },
+        Case {
+            clause: NORMAL_KEPT,
+            // The client's close answered with 1001, going away.
+            violating: || judge(NORMAL_KEPT, &closed_by_client_then(1001)),
+            passing: || judge(NORMAL_KEPT, &closed_by_client_then(1000)),
+        },
+        Case {
+            clause: NORMAL_ONLY,
+            // An idle session closed politely, with 1000 and no error.
+            violating: || judge(NORMAL_ONLY, &alice_closed_with(1000)),
+            passing: || judge(NORMAL_ONLY, &closed_by_client_then(1000)),
         },
         Case {
             clause: INTERNAL,
@@ -153,6 +167,13 @@ fn auth_unavailable() -> ErrorFrame {
 /// Alice's session, closed by the server with `code` and no error before it.
 fn alice_closed_with(code: u16) -> Trace {
     alice_session().closed_by_server(0, 1, Some(code)).build()
+}
+
+/// Alice's session, closed by the client with 1000 and then by the server with `code`.
+fn closed_by_client_then(code: u16) -> Trace {
+    let client =
+        Event::Closed { client: 0, session: 1, by: Side::Client, code: Some(1000), reason: String::new() };
+    alice_session().record("client-0", client).closed_by_server(0, 1, Some(code)).build()
 }
 
 /// Alice's connect refused with `error` and the close it calls for.

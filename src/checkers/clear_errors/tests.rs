@@ -77,6 +77,7 @@ fn closes_without_a_matching_error_or_with_an_unknown_code_are_caught() {
             "session c0#1: the server closed with 1013 without an error frame saying why; 1013 needs an error that calls for it",
             "session c0#2: the server closed with 1008 after AUTH_UNAVAILABLE \"auth unavailable\"; 1008 needs an error that calls for it",
             "session c0#3: the server closed with 4000 (\"\"), which is not a documented close code",
+            "session c0#4: the server closed with 1000 (\"\") though the client had not closed",
             "session c0#4: the server closed with 1000 after error TOKEN_EXPIRED, which calls for 1008",
         ]
     );

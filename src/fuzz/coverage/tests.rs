@@ -24,7 +24,14 @@ impl Script {
     }
     fn sent(self, session: u32, message: u32) -> Script {
         let message_id = format!("m{message}");
-        self.then(Event::Sent { client: 0, session, message, message_id, content: "hi".into() })
+        self.then(Event::Sent {
+            client: 0,
+            session,
+            message,
+            message_id,
+            content: "hi".into(),
+            via: Default::default(),
+        })
     }
     fn completed(self, session: u32, message: u32) -> Script {
         let frame = EventFrame {

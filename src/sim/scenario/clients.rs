@@ -41,6 +41,54 @@ pub struct ClientSpec {
     pub subprotocol: bool,
     /// Something the client gets wrong once, on purpose. Default none.
     pub bad_input: Option<BadInput>,
+    /// Sends each message under a type drawn from `user_message` and its aliases `chat` and
+    /// `start_agent`, which the gateway must answer alike. Default false: `user_message`.
+    pub aliases: bool,
+    /// Sends a `{"type": "ping"}` frame before each burst, which the gateway must answer with one
+    /// `pong`. Default false.
+    pub pings: bool,
+    /// Sends its first burst (and its ping, if it sends them) right after the upgrade, without
+    /// waiting for `connection_established`: the gateway must hold it unread until it has sent
+    /// that, then answer it. Default false.
+    pub eager: bool,
+}
+
+/// The `type` a client sends a user message under: `user_message` or one of its aliases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    #[default]
+    UserMessage,
+    Chat,
+    StartAgent,
+}
+
+impl MessageType {
+    pub const ALL: [MessageType; 3] = [MessageType::UserMessage, MessageType::Chat, MessageType::StartAgent];
+
+    /// The frame's `type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageType::UserMessage => "user_message",
+            MessageType::Chat => "chat",
+            MessageType::StartAgent => "start_agent",
+        }
+    }
+
+    pub fn is_alias(self) -> bool {
+        self != MessageType::UserMessage
+    }
+
+    /// Whether it is `user_message` itself, which the trace leaves unsaid.
+    pub fn is_user_message(&self) -> bool {
+        !self.is_alias()
+    }
+
+    /// The JSON text of a user message sent under this type.
+    pub fn frame_text(self, message_id: &str, content: &str) -> String {
+        serde_json::json!({"type": self.name(), "id": message_id, "payload": {"content": content}})
+            .to_string()
+    }
 }
 
 /// Input the gateway must refuse clearly and lose nothing over (`docs/design.md` §2.4, §2.7): a frame it cannot
@@ -164,6 +212,9 @@ impl Default for ClientSpec {
             linger_silent: false,
             subprotocol: false,
             bad_input: None,
+            aliases: false,
+            pings: false,
+            eager: false,
         }
     }
 }
