@@ -13,6 +13,7 @@ use crate::sim::trace::Trace;
 use super::testing::{TraceBuilder, context};
 use super::{Findings, Options, TRACE_CHECKERS};
 
+mod calls;
 mod connect;
 mod idle;
 mod limits;
@@ -63,10 +64,18 @@ fn with_thread(context: SessionContext, thread_id: &str) -> SessionContext {
 
 /// Every case, by area, in the catalogue's order.
 fn all() -> Vec<Case> {
-    [service::cases(), connect::cases(), session::cases(), limits::cases(), idle::cases(), run::cases()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        calls::cases(),
+        service::cases(),
+        connect::cases(),
+        session::cases(),
+        limits::cases(),
+        idle::cases(),
+        run::cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[test]

@@ -150,6 +150,6 @@ fn listen(port: u16) -> SocketAddr {
     SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))
 }
 
-fn service_secret() -> Secret {
+pub(super) fn service_secret() -> Secret {
     Secret::new(SERVICE_SECRET)
 }

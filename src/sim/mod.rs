@@ -11,7 +11,8 @@
 //! - [`clock`]: the pinned epoch, each host's skewed wall clock, the run's millisecond.
 //! - [`net`] and [`chunking`]: the [`crate::net::Net`] seam over turmoil-net, with streams that
 //!   split and merge segments.
-//! - [`hosts`]: the three services as hosts; [`workload`] and [`client`]: the clients.
+//! - [`hosts`]: the three services as hosts; [`workload`] and [`client`]: the clients;
+//!   [`caller`]: requests straight to auth and idgen.
 //! - [`faults`]: restarts, client host crashes, partitions and holds, applied between passes.
 //! - [`trace`]: what happened, as JSON lines with a stable hash; [`timeline`] renders it.
 //! - [`probe`]: what sessions the gateway still holds once the clients are done.
@@ -25,6 +26,7 @@
 //! the bytes on the simulated wire, never their number, timing or what either side decodes, so
 //! no decision and no trace record depends on them.
 
+pub mod caller;
 pub mod chunking;
 pub mod client;
 pub mod clock;

@@ -16,9 +16,11 @@ use crate::clock::Rng;
 use crate::services::gateway::Environment;
 use crate::token::RequiredClaim;
 use bad_input::bad_inputs;
+use calls::service_calls;
 use limits::{limits, workloads};
 
 pub mod bad_input;
+pub mod calls;
 mod limits;
 
 /// The fault kinds one run has, each drawn with even odds.
@@ -93,6 +95,7 @@ impl Scenario {
         scenario.limits = limits(&mut rng, &scenario.network);
         workloads(&mut rng, &mut scenario);
         bad_inputs(&mut rng, &mut scenario);
+        service_calls(&mut rng, &mut scenario);
         scenario
     }
 }

@@ -110,6 +110,9 @@ pub fn describe(record: &Record) -> String {
              {waited_ms} ms after the clients stopped"
         ),
         Event::ProbeFailed { reason } => format!("the gateway did not answer the probe: {reason}"),
+        Event::Called { call, request } => format!("call {call}: {request:?}"),
+        Event::CallAnswered { call, status, body } => format!("call {call} answered {status} {body:?}"),
+        Event::CallFailed { call, reason } => format!("call {call} failed: {reason}"),
     }
 }
 

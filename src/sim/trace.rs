@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock;
-use super::scenario::{BadInput, GatewayLimits, LinkLatency, TokenKind};
+use super::scenario::{BadInput, GatewayLimits, LinkLatency, ServiceRequest, TokenKind};
 use crate::protocol::ServerFrame;
 
 /// One thing that happened, on one host, at one simulated millisecond.
@@ -41,7 +41,9 @@ pub struct Record {
 ///   within a host pair, and packets due at one instant are ordered flow by flow.
 /// - 5: the gateway's calls to auth and idgen reuse idle keep-alive connections instead of
 ///   opening one each, so a seed's packets, and the instants of what follows them, change.
-pub const TRACE_FORMAT_VERSION: u32 = 5;
+/// - 6: drawn scenarios draw requests sent straight to auth and idgen from a caller host
+///   ([`Event::Called`], [`Event::CallAnswered`], [`Event::CallFailed`]).
+pub const TRACE_FORMAT_VERSION: u32 = 6;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";
@@ -198,6 +200,22 @@ pub enum Event {
     },
     /// The end-of-run probe had no answer from the gateway within the release window.
     ProbeFailed {
+        reason: String,
+    },
+    /// The caller host sent `request`, the scenario's call number `call`, on a new connection.
+    Called {
+        call: usize,
+        request: ServiceRequest,
+    },
+    /// The answer to call `call`: its status and its body as text.
+    CallAnswered {
+        call: usize,
+        status: u16,
+        body: String,
+    },
+    /// Call `call` had no answer: the connection failed or broke, or the answer took too long.
+    CallFailed {
+        call: usize,
         reason: String,
     },
 }
