@@ -20,6 +20,7 @@ mod limits;
 mod run;
 mod service;
 mod session;
+mod shutdown;
 
 /// A clause's two traces, each judged by the checker that judges the clause.
 pub struct Case {
@@ -71,6 +72,7 @@ fn all() -> Vec<Case> {
         session::cases(),
         limits::cases(),
         idle::cases(),
+        shutdown::cases(),
         run::cases(),
     ]
     .into_iter()

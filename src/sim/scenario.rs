@@ -121,12 +121,14 @@ pub enum Restart {
     Bounce { at: At },
     /// The software is stopped; it comes back `down_ms` later, or never when that is absent.
     Crash { at: At, down_ms: Option<u64> },
+    /// The service is asked to shut down gracefully (§2.12) and is not started again.
+    Stop { at: At },
 }
 
 impl Restart {
     pub fn at(&self) -> &At {
         match self {
-            Restart::Bounce { at } | Restart::Crash { at, .. } => at,
+            Restart::Bounce { at } | Restart::Crash { at, .. } | Restart::Stop { at } => at,
         }
     }
 }

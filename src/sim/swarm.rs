@@ -96,6 +96,7 @@ impl Scenario {
         workloads(&mut rng, &mut scenario);
         bad_inputs(&mut rng, &mut scenario);
         service_calls(&mut rng, &mut scenario);
+        graceful_stop(&mut rng, &mut scenario);
         scenario
     }
 }
@@ -146,6 +147,25 @@ fn idle_sessions(rng: &mut Rng, scenario: &mut Scenario) {
         let host = rng.random_range(0..scenario.client_hosts.len());
         scenario.client_crashes = vec![ClientCrash { host, at: at(rng, &scenario.clients) }];
     }
+}
+
+/// Drawn last: in one run in twenty-five the gateway is asked to shut down gracefully (§2.12), and
+/// is not started again. Mostly just after a client sent a message, so that the drain meets
+/// messages in flight and queued; otherwise at any time in the first 6 s.
+fn graceful_stop(rng: &mut Rng, scenario: &mut Scenario) {
+    if !rng.random_bool(0.04) {
+        return;
+    }
+    let senders: Vec<usize> =
+        (0..scenario.clients.len()).filter(|&c| scenario.clients[c].messages > 0).collect();
+    let at = match senders.choose(rng) {
+        Some(&client) if rng.random_bool(0.75) => {
+            let message = rng.random_range(0..scenario.clients[client].messages);
+            At::After { client, milestone: Milestone::Sent { message }, delay_ms: rng.random_range(0..=100) }
+        }
+        _ => At::Ms(rng.random_range(0..=FAULT_WINDOW_MS)),
+    };
+    scenario.gateway.restarts.push(Restart::Stop { at });
 }
 
 fn environment(rng: &mut Rng) -> Environment {

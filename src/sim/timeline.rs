@@ -56,6 +56,7 @@ pub fn describe(record: &Record) -> String {
             )
         }
         Event::ServiceStarted { incarnation } => format!("service started (incarnation {incarnation})"),
+        Event::ServiceStopped { incarnation } => format!("service stopped (incarnation {incarnation})"),
         Event::ServiceFailed { incarnation, error } => {
             format!("service failed (incarnation {incarnation}): {error}")
         }
@@ -120,6 +121,7 @@ pub(crate) fn fault_text(fault: &Fault) -> String {
     match fault {
         Fault::Crash { host } => format!("crash {host}"),
         Fault::Bounce { host } => format!("bounce {host}"),
+        Fault::Stop { host } => format!("stop {host} gracefully"),
         Fault::Partition { a, b } => format!("partition {a} | {b}"),
         Fault::Repair { a, b } => format!("repair {a} | {b}"),
         Fault::Hold { a, b } => format!("hold {a} | {b}"),

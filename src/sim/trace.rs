@@ -42,7 +42,8 @@ pub struct Record {
 /// - 5: the gateway's calls to auth and idgen reuse idle keep-alive connections instead of
 ///   opening one each, so a seed's packets, and the instants of what follows them, change.
 /// - 6: drawn scenarios draw requests sent straight to auth and idgen from a caller host
-///   ([`Event::Called`], [`Event::CallAnswered`], [`Event::CallFailed`]).
+///   ([`Event::Called`], [`Event::CallAnswered`], [`Event::CallFailed`]), and a graceful stop
+///   of the gateway ([`Fault::Stop`], [`Event::ServiceStopped`]).
 pub const TRACE_FORMAT_VERSION: u32 = 6;
 
 /// The host name faults are recorded under.
@@ -82,6 +83,10 @@ pub enum Event {
     },
     /// A service host's software started; `incarnation` counts its starts from 1.
     ServiceStarted {
+        incarnation: u32,
+    },
+    /// A service's `serve` returned after it was asked to shut down ([`Fault::Stop`]).
+    ServiceStopped {
         incarnation: u32,
     },
     /// A service's `serve` returned an error, which ends the run.
@@ -262,19 +267,39 @@ pub enum Waiting {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Fault {
-    Crash { host: String },
-    Bounce { host: String },
-    Partition { a: String, b: String },
-    Repair { a: String, b: String },
-    Hold { a: String, b: String },
-    Release { a: String, b: String },
+    Crash {
+        host: String,
+    },
+    Bounce {
+        host: String,
+    },
+    /// The host's service was asked to shut down gracefully.
+    Stop {
+        host: String,
+    },
+    Partition {
+        a: String,
+        b: String,
+    },
+    Repair {
+        a: String,
+        b: String,
+    },
+    Hold {
+        a: String,
+        b: String,
+    },
+    Release {
+        a: String,
+        b: String,
+    },
 }
 
 impl Fault {
     /// The two hosts of a link fault.
     pub fn link(&self) -> Option<(&str, &str)> {
         match self {
-            Fault::Crash { .. } | Fault::Bounce { .. } => None,
+            Fault::Crash { .. } | Fault::Bounce { .. } | Fault::Stop { .. } => None,
             Fault::Partition { a, b }
             | Fault::Repair { a, b }
             | Fault::Hold { a, b }

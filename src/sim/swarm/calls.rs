@@ -1,8 +1,8 @@
-//! Drawn after every other draw of a seed: requests straight to auth and idgen (§2.1, §2.2), in
-//! one run in four. Each is timed within its service's start delay and warm-up and 1.5 s more,
-//! so that some meet the warm-up and some a warm service; validate calls present the right
-//! secret or one a careless comparison would take for it, and idgen calls a user id that is
-//! refused or one just inside the rules.
+//! Drawn after every other draw of a seed but the graceful stop: requests straight to auth and
+//! idgen (§2.1, §2.2), in one run in four. Each is timed within its service's start delay and
+//! warm-up and 1.5 s more, so that some meet the warm-up and some a warm service; validate calls
+//! present the right secret or one a careless comparison would take for it, and idgen calls a
+//! user id that is refused or one just inside the rules.
 
 use rand::Rng as _;
 use rand::seq::IndexedRandom as _;
