@@ -338,6 +338,8 @@ mod tests {
         assert!(with(|s| s.clients.iter().any(|c| !matches!(c.token, TokenKind::Valid { .. }))) > 10);
         assert!(with(|s| s.network.partitions.is_empty() && s.network.holds.is_empty()) > 10);
         assert!(with(|s| !s.client_crashes.is_empty()) > 10);
+        assert!(with(|s| !s.service_calls.is_empty()) > 20);
+        assert!(with(|s| s.gateway.restarts.iter().any(|r| matches!(r, Restart::Stop { .. }))) >= 2);
     }
 
     /// The class of refusal a token meets, or none for a valid one.
