@@ -136,6 +136,10 @@ fn judge(call: &Call<'_>, warmth: Warmth, findings: &mut Findings) {
         }
         Warmth::Unknown => {}
     }
+    // A 503 is the readiness rule's to judge; the refusals below come only from a service serving.
+    if status == UNAVAILABLE {
+        return;
+    }
     let warm = warmth == Warmth::Warm;
     match call.request {
         ServiceRequest::Health { .. } => {}
