@@ -129,7 +129,9 @@ fn arrow(ms: u64, event: &Event) -> String {
 /// The participants a fault's note spans.
 fn fault_span(fault: &Fault) -> String {
     match fault {
-        Fault::Crash { host } | Fault::Bounce { host } => participant(host).unwrap_or("C").to_owned(),
+        Fault::Crash { host } | Fault::Bounce { host } | Fault::Stop { host } => {
+            participant(host).unwrap_or("C").to_owned()
+        }
         Fault::Partition { a, b }
         | Fault::Repair { a, b }
         | Fault::Hold { a, b }

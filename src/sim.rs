@@ -12,7 +12,8 @@
 //! - `clock`: the pinned epoch, each host's skewed wall clock, the run's millisecond.
 //! - `net` and `chunking`: the [`crate::net::Net`] seam over turmoil-net, with streams that
 //!   split and merge segments.
-//! - `hosts`: the three services as hosts; `workload` and `client`: the clients.
+//! - `hosts`: the three services as hosts; `workload` and `client`: the clients; `caller`:
+//!   requests straight to auth and idgen.
 //! - `faults`: restarts, client host crashes, partitions and holds, applied between passes.
 //! - `trace`: what happened ([`Trace`], [`Event`]), as JSON lines with a stable hash;
 //!   [`timeline`] renders it.
@@ -27,6 +28,7 @@
 //! the bytes on the simulated wire, never their number, timing or what either side decodes, so
 //! no decision and no trace record depends on them.
 
+pub(crate) mod caller;
 pub(crate) mod chunking;
 pub(crate) mod client;
 pub(crate) mod clock;

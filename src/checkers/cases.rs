@@ -13,6 +13,7 @@ use crate::sim::trace::Trace;
 use super::testing::{TraceBuilder, context};
 use super::{Findings, Options, TRACE_CHECKERS};
 
+mod calls;
 mod connect;
 mod frames;
 mod idle;
@@ -20,6 +21,7 @@ mod limits;
 mod run;
 mod service;
 mod session;
+mod shutdown;
 
 /// A clause's two traces, each judged by the checker that judges the clause.
 pub struct Case {
@@ -71,6 +73,8 @@ fn all() -> Vec<Case> {
         frames::cases(),
         limits::cases(),
         idle::cases(),
+        calls::cases(),
+        shutdown::cases(),
         run::cases(),
     ]
     .into_iter()

@@ -25,6 +25,9 @@
 //!   the bucket holds and refills over it; `RATE_LIMITED` comes only when the bucket may have
 //!   been empty, and asks for a wait no longer than one token takes to refill and no shorter than
 //!   the bucket can have been from its next token.
+//! - auth and idgen answer a caller other than the gateway as documented ([`service_calls`]):
+//!   503 while warming up and only then, 401 without a body to a wrong service secret and only
+//!   to one, 400 naming the reason to a user id no session may have and only to one.
 
 use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
 use crate::rules::Clause;
@@ -39,6 +42,7 @@ use super::{Findings, expected};
 mod bad_input;
 mod limits;
 mod rate;
+mod service_calls;
 mod session_limit;
 mod tokens;
 
@@ -75,6 +79,7 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
         findings.push(session.violation(session_limit::KEPT, at_ms, problem));
     }
     judged.into_iter().for_each(|clause| findings.judged(clause));
+    service_calls::check(trace, &conditions, findings);
 }
 
 fn check_session(

@@ -5,7 +5,8 @@
 //!
 //! - [`agent_result`]: the agent's answer to a content.
 //! - [`closes_with`], [`retryable`], [`documented_close`]: the error and close code table.
-//! - [`identifier`], [`context_problem`]: identifiers and contexts as the design shapes them.
+//! - [`identifier`], [`context_problem`], [`user_problem`]: identifiers, contexts and user ids as
+//!   the design shapes them.
 
 mod agent;
 mod codes;
@@ -13,4 +14,4 @@ mod identifiers;
 
 pub use agent::agent_result;
 pub use codes::{closes_with, documented_close, retryable};
-pub use identifiers::{context_problem, identifier};
+pub use identifiers::{UserProblem, context_problem, identifier, user_problem};

@@ -47,13 +47,17 @@ impl<'t> History<'t> {
                     history.end_lifetime(&record.host, at);
                     history.lifetimes.entry(&record.host).or_default().push(Span { from: at, to: None });
                 }
-                Event::ServiceFailed { .. } => history.end_lifetime(&record.host, at),
+                Event::ServiceFailed { .. } | Event::ServiceStopped { .. } => {
+                    history.end_lifetime(&record.host, at);
+                }
                 Event::Fault { fault } => {
                     history.last_fault_ms = at;
                     match fault {
                         // A client host has no lifetimes here: its crash ends only its sessions.
                         // A bounce's restart is recorded as the next lifetime's start.
                         Fault::Crash { host } | Fault::Bounce { host } => history.end_lifetime(host, at),
+                        // The lifetime ends when its `serve` returns.
+                        Fault::Stop { .. } => {}
                         Fault::Partition { a, b } | Fault::Hold { a, b } => {
                             let faults = history.link_faults.entry(link(a, b)).or_default();
                             if !faults.last().is_some_and(|span| span.is_open()) {

@@ -9,6 +9,8 @@
 //! only if it was up and warm through the probe's last question, and a trace without the probe's
 //! answer is one unless it was down. (A question asked while it was down waits out its timeout:
 //! the SYN is lost and nothing resends it.)
+//!
+//! Sessions end at a graceful shutdown too: [`shutdown`] judges how the gateway drains them.
 
 use crate::rules::Clause;
 use crate::sim::probe::REQUEST_TIMEOUT_MS;
@@ -18,6 +20,8 @@ use crate::sim::trace::{Event, Trace};
 use super::conditions::Conditions;
 use super::findings::{Findings, Violation};
 use super::history::History;
+
+mod shutdown;
 
 pub const NAME: &str = "release";
 
@@ -60,6 +64,7 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
     }
     let at_ms = answer.or(trace.records.last()).map(|record| record.at_ms);
     findings.extend(problem.map(|message| Violation::of(RELEASED, at_ms, message)));
+    shutdown::check(trace, findings);
 }
 
 #[cfg(test)]

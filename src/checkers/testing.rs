@@ -11,7 +11,9 @@ use crate::sim::client::message_id;
 use crate::sim::clock::unix_secs_at;
 use crate::sim::hosts::TOKEN_LEEWAY_SECS;
 use crate::sim::probe::PROBE_HOST;
-use crate::sim::scenario::{BadInput, LinkLatency, MessageType, SERVICES, TokenKind};
+use crate::sim::scenario::{
+    BadInput, CALLER_HOST, LinkLatency, MessageType, SERVICES, ServiceRequest, TokenKind,
+};
 use crate::sim::seeds::{Purpose, rng};
 use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
 use crate::sim::workload::mint_token;
@@ -84,6 +86,30 @@ impl TraceBuilder {
             *idle_timeout_ms = ms;
         }
         self
+    }
+
+    /// Sets how long `service` answers 503 after each start, in the conditions record.
+    pub fn warmup(mut self, service: &str, ms: u64) -> TraceBuilder {
+        if let Event::Conditions { warmup_ms, .. } = &mut self.records[0].event {
+            warmup_ms.insert(service.to_owned(), ms);
+        }
+        self
+    }
+
+    /// The caller's call `call` of `request`, sent at `at_ms` and answered `status` and `body`
+    /// 5 ms later.
+    pub fn call(
+        self,
+        call: usize,
+        request: ServiceRequest,
+        at_ms: u64,
+        status: u16,
+        body: &str,
+    ) -> TraceBuilder {
+        self.at(at_ms)
+            .record(CALLER_HOST, Event::Called { call, request })
+            .at(at_ms + 5)
+            .record(CALLER_HOST, Event::CallAnswered { call, status, body: body.to_owned() })
     }
 
     /// Sets the gateway's limits in the conditions record.

@@ -161,4 +161,20 @@ pub(super) static RULES: &[Rule] = &[
         ),
         justified: None,
     },
+    Rule {
+        id: "shutdown.drain",
+        section: "2.12 Shutdown",
+        sentence: "On shutdown the gateway stops accepting connections, lets each session's messages in flight \
+                   finish within the shutdown grace, then closes every session with 1000.",
+        kept: demand(
+            RELEASE,
+            "once asked to stop, the gateway answers no new connection, establishes no connecting session, \
+             answers every started message before closing within the grace, closes each open session 1000 \
+             `server shutting down`, and its serve returns within the grace and the close waits",
+        ),
+        justified: demand(
+            RELEASE,
+            "no close `server shutting down` and no 503 `gateway is shutting down` before a stop was asked",
+        ),
+    },
 ];

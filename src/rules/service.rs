@@ -1,9 +1,43 @@
-//! Rules of auth, idgen and their identifiers (`docs/design.md` §2.1–2.3).
+//! Rules of auth, idgen and their identifiers (`docs/design.md` §2.1–2.3): what they answer any
+//! caller, and the identifiers idgen issues.
 
-use super::checker::{CONTEXT_IDENTITY, UNIQUE_IDS};
+use super::checker::{CLEAR_ERRORS, CONTEXT_IDENTITY, UNIQUE_IDS};
 use super::{Rule, demand};
 
 pub(super) static RULES: &[Rule] = &[
+    Rule {
+        id: "service.readiness",
+        section: "2.1 auth",
+        sentence: "Each of auth and idgen answers 503 to every request, `GET /healthz` included, until its warm-up \
+                   after each start has passed, and serves from then on.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "a request auth or idgen surely handled during its warm-up is answered 503",
+        ),
+        justified: demand(
+            CLEAR_ERRORS,
+            "a request surely handled after the warm-up is not answered 503, and `GET /healthz` then 200",
+        ),
+    },
+    Rule {
+        id: "auth.service-secret",
+        section: "2.1 auth",
+        sentence: "`POST /auth/validate` answers 401 to a caller without the right `X-Service-Secret` header.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "a warm auth answers a validate call without the right secret (absent, another, in another case, \
+             cut short, extended) 401 without a body",
+        ),
+        justified: demand(CLEAR_ERRORS, "a validate call with the right secret is never answered 401"),
+    },
+    Rule {
+        id: "ids.user",
+        section: "2.2 idgen",
+        sentence: "idgen refuses with 400 a `user_id` that is empty, a placeholder, not printable ASCII or longer \
+                   than 128 bytes.",
+        kept: demand(CLEAR_ERRORS, "a warm idgen answers such a user id 400, its body the reason in words"),
+        justified: demand(CLEAR_ERRORS, "a user id within the rules is never answered 400"),
+    },
     Rule {
         id: "ids.format",
         section: "2.3 Identifiers",

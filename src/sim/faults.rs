@@ -1,4 +1,5 @@
-//! The fault injector: applies the scenario's restarts, client host crashes, partitions and holds
+//! The fault injector: applies the scenario's restarts and graceful stops, client host crashes,
+//! partitions and holds
 //! between the engine's passes, at absolute times or at times relative to what the clients have
 //! done so far, read from the trace.
 //!
@@ -9,6 +10,7 @@ use std::collections::BTreeSet;
 
 use super::client::message_id;
 use super::engine::{LinkState, World};
+use super::hosts::Stops;
 use super::scenario::{At, LinkFault, Milestone, Restart, SERVICES, Scenario, client_host};
 use super::trace::{Event, Fault, Record, Recorder, SIM_HOST};
 use crate::protocol::ServerFrame;
@@ -39,16 +41,19 @@ pub(super) struct Injector {
     scanned: usize,
     /// The client hosts that have crashed: faults of their links no longer mean anything.
     crashed: BTreeSet<String>,
+    /// Each service's stop signal.
+    stops: Stops,
 }
 
 impl Injector {
-    pub fn new(scenario: &Scenario) -> Injector {
+    pub fn new(scenario: &Scenario, stops: Stops) -> Injector {
         let mut planned = Vec::new();
         for name in SERVICES {
             for restart in &scenario.service(name).restarts {
                 let host = name.to_owned();
                 let (fault, then) = match restart {
                     Restart::Bounce { .. } => (Fault::Bounce { host }, None),
+                    Restart::Stop { .. } => (Fault::Stop { host }, None),
                     Restart::Crash { down_ms, .. } => {
                         (Fault::Crash { host: host.clone() }, down_ms.map(|ms| (ms, Fault::Bounce { host })))
                     }
@@ -83,7 +88,7 @@ impl Injector {
                 .iter()
                 .map(|f| link(f, |a, b| Fault::Hold { a, b }, |a, b| Fault::Release { a, b })),
         );
-        Injector { planned, scanned: 0, crashed: BTreeSet::new() }
+        Injector { planned, scanned: 0, crashed: BTreeSet::new(), stops }
     }
 
     /// Applies every fault that is due now, and says when the next one is, if that is known yet.
@@ -105,6 +110,12 @@ impl Injector {
             let (due, waiting): (Vec<_>, Vec<_>) = self.planned.drain(..).partition(is_due);
             self.planned = waiting;
             for plan in due {
+                // A stop means something only to a service that is running.
+                if let Fault::Stop { host } = &plan.fault
+                    && world.is_finished(host)
+                {
+                    continue;
+                }
                 self.apply(world, &plan.fault);
                 recorder.record_at(now, SIM_HOST, Event::Fault { fault: plan.fault });
                 if let Some((after_ms, fault)) = plan.then {
@@ -164,6 +175,11 @@ impl Injector {
                 world.crash(host);
             }
             Fault::Bounce { host } => world.bounce(host),
+            Fault::Stop { host } => {
+                if let Some(stop) = self.stops.get(host.as_str()) {
+                    stop.notify_one();
+                }
+            }
             Fault::Partition { a, b } => world.set_link(a, b, Some(LinkState::Partitioned)),
             Fault::Hold { a, b } => world.set_link(a, b, Some(LinkState::Held)),
             Fault::Repair { a, b } | Fault::Release { a, b } => world.set_link(a, b, None),

@@ -1,11 +1,13 @@
 //! The three services as simulated hosts, running the very `serve` functions `gatesim serve` runs,
 //! on [`SimNet`], a skewed [`SimClock`] and RNGs derived from the scenario's seed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use super::client::GATEWAY_PORT;
 use super::clock::SimClock;
@@ -56,18 +58,27 @@ pub(crate) struct Service {
     retry: RetryPolicy,
     limits: GatewayLimits,
     recorder: Recorder,
+    /// Asks the running lifetime to shut down gracefully; a permit left by a stop asked before
+    /// `serve` began stops it as soon as it does.
+    stop: Arc<Notify>,
 }
 
-/// Installs auth, idgen and the gateway on their hosts.
-pub(super) fn register(engine: &mut Engine, scenario: &Scenario, recorder: &Recorder) {
+/// Installs auth, idgen and the gateway on their hosts, and gives back each one's stop signal.
+pub(super) fn register(engine: &mut Engine, scenario: &Scenario, recorder: &Recorder) -> Stops {
+    let mut stops = Stops::new();
     for name in SERVICES {
         let service = Service::new(scenario, name, recorder);
+        stops.insert(name, Arc::clone(&service.stop));
         engine.install(
             name,
             Box::new(move |host, incarnation| Box::pin(service.clone().run(host, incarnation))),
         );
     }
+    stops
 }
+
+/// Each service's stop signal, by name.
+pub(super) type Stops = BTreeMap<&'static str, Arc<Notify>>;
 
 impl Service {
     /// Service `name` as `scenario` runs it.
@@ -83,6 +94,7 @@ impl Service {
             retry: gateway_retry(scenario),
             limits: scenario.limits.clone(),
             recorder: recorder.clone(),
+            stop: Arc::default(),
         }
     }
 
@@ -92,11 +104,17 @@ impl Service {
         }
         let (name, recorder) = (self.name, self.recorder.clone());
         recorder.record(name, Event::ServiceStarted { incarnation });
-        self.serve(host, incarnation).await.map_err(|error| {
-            let error = error.to_string();
-            recorder.record(name, Event::ServiceFailed { incarnation, error: error.clone() });
-            format!("{name} failed: {error}")
-        })
+        match self.serve(host, incarnation).await {
+            Ok(()) => {
+                recorder.record(name, Event::ServiceStopped { incarnation });
+                Ok(())
+            }
+            Err(error) => {
+                let error = error.to_string();
+                recorder.record(name, Event::ServiceFailed { incarnation, error: error.clone() });
+                Err(format!("{name} failed: {error}"))
+            }
+        }
     }
 
     /// Binds and serves on the simulated network until the host is crashed or bounced.
@@ -109,11 +127,12 @@ impl Service {
         self.serve_on(net, clock, rng).await
     }
 
-    /// Binds and serves on `net` for good: the shutdown never comes.
+    /// Binds and serves on `net` until it is asked to stop.
     pub(crate) async fn serve_on<N: Net>(self, net: N, clock: SharedClock, rng: Rng) -> io::Result<()> {
         let name = self.name;
         let warmup = Duration::from_millis(self.spec.warmup_ms);
-        let stop = std::future::pending::<()>();
+        let signal = Arc::clone(&self.stop);
+        let stop = async move { signal.notified().await };
         match name {
             AUTH => {
                 let listener = net.bind(listen(AUTH_PORT)).await?;
@@ -150,6 +169,6 @@ fn listen(port: u16) -> SocketAddr {
     SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))
 }
 
-fn service_secret() -> Secret {
+pub(super) fn service_secret() -> Secret {
     Secret::new(SERVICE_SECRET)
 }

@@ -9,10 +9,10 @@ use super::engine::tasks::panic_message;
 use super::engine::{Engine, NetworkConfig, Step};
 use super::faults::Injector;
 use super::probe::PROBE_HOST;
-use super::scenario::{SERVICES, Scenario, client_host};
+use super::scenario::{CALLER_HOST, SERVICES, Scenario, client_host};
 use super::seeds::{Purpose, derive};
 use super::trace::{Event, Recorder, SIM_HOST, TRACE_FORMAT_VERSION, Trace};
-use super::{hosts, probe, workload};
+use super::{caller, hosts, probe, workload};
 
 /// What a run gave: its trace, and the error that ended it early, if any.
 #[derive(Clone, Debug)]
@@ -93,10 +93,13 @@ fn simulate(scenario: &Scenario, recorder: &Recorder, passes: &mut u64) -> Resul
         seed: derive(scenario.seed, Purpose::Network),
     };
     let mut engine = Engine::new(&hosts, &network, derive(scenario.seed, Purpose::Runtime));
-    hosts::register(&mut engine, scenario, recorder);
+    let stops = hosts::register(&mut engine, scenario, recorder);
     workload::register(&mut engine, scenario, recorder);
-    let client_hosts: Vec<_> = (0..scenario.client_hosts.len()).map(client_host).collect();
-    let mut injector = Injector::new(scenario);
+    caller::register(&mut engine, scenario, recorder);
+    // The probe waits for the caller too: its calls would otherwise end with the run.
+    let mut client_hosts: Vec<_> = (0..scenario.client_hosts.len()).map(client_host).collect();
+    client_hosts.extend(scenario.service_calls.first().map(|_| CALLER_HOST.to_owned()));
+    let mut injector = Injector::new(scenario, stops);
     let mut probing = false;
     let result = engine.run(Duration::from_millis(scenario.duration_ms()), |world| {
         let next_fault = injector.apply_due(world, recorder);

@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::services::gateway::{Environment, Mode};
 
+mod calls;
 mod clients;
 mod limits;
 mod validate;
 
+pub use calls::{CALL_TIMEOUT_MS, CALLER_HOST, SecretKind, ServiceCall, ServiceRequest};
 pub use clients::{BadInput, ClientPolicy, ClientSpec, MessageType, TokenKind};
 pub use limits::GatewayLimits;
 
@@ -74,6 +76,9 @@ pub struct Scenario {
     pub idle_timeout_ms: u64,
     /// The gateway's limits and connect retry policy. Default the gateway's own.
     pub limits: GatewayLimits,
+    /// Requests sent straight to auth and idgen from a host of their own, `CALLER_HOST`.
+    /// Default none.
+    pub service_calls: Vec<ServiceCall>,
 }
 
 /// A client host that crashes at `at` and never comes back.
@@ -129,12 +134,14 @@ pub enum Restart {
     Bounce { at: At },
     /// The software is stopped; it comes back `down_ms` later, or never when that is absent.
     Crash { at: At, down_ms: Option<u64> },
+    /// The service is asked to shut down gracefully (§2.12) and is not started again.
+    Stop { at: At },
 }
 
 impl Restart {
     pub fn at(&self) -> &At {
         match self {
-            Restart::Bounce { at } | Restart::Crash { at, .. } => at,
+            Restart::Bounce { at } | Restart::Crash { at, .. } | Restart::Stop { at } => at,
         }
     }
 }
@@ -213,6 +220,7 @@ impl Default for Scenario {
             client_crashes: Vec::new(),
             idle_timeout_ms: 30_000,
             limits: GatewayLimits::default(),
+            service_calls: Vec::new(),
         }
     }
 }
@@ -243,10 +251,11 @@ impl Scenario {
         }
     }
 
-    /// Every host of the run, services first.
+    /// Every host of the run, services first, then the clients' and the caller's.
     pub fn hosts(&self) -> Vec<String> {
         let clients = (0..self.client_hosts.len()).map(client_host);
-        SERVICES.iter().map(|s| s.to_string()).chain(clients).collect()
+        let caller = (!self.service_calls.is_empty()).then(|| CALLER_HOST.to_owned());
+        SERVICES.iter().map(|s| s.to_string()).chain(clients).chain(caller).collect()
     }
 
     /// How long the run may take, in ms: every wait of every client is bounded, so a run that
@@ -260,7 +269,8 @@ impl Scenario {
             let sessions = u64::from(p.max_attempts) * per_session;
             c.start_ms + sessions + c.linger_ms + u64::from(c.messages) * per_message
         });
-        longest.max().unwrap_or(0) + self.release_window_ms() + DURATION_SLACK_MS
+        let calls = self.service_calls.iter().map(|call| call.at_ms + CALL_TIMEOUT_MS);
+        longest.chain(calls).max().unwrap_or(0) + self.release_window_ms() + DURATION_SLACK_MS
     }
 
     /// How long after the last client stops the gateway may still hold one of its sessions, in

@@ -23,6 +23,8 @@ pub enum Purpose<'a> {
     Client(usize),
     /// The environment the environment-agnostic checker reruns the scenario under.
     Rerun,
+    /// The caller host's tokens.
+    Caller,
 }
 
 /// The seed for `purpose` in the run with root seed `root`.
@@ -35,6 +37,7 @@ pub fn derive(root: u64, purpose: Purpose) -> u64 {
         Purpose::Chunking { host, incarnation } => format!("chunking/{host}/{incarnation}"),
         Purpose::Client(index) => format!("client/{index}"),
         Purpose::Rerun => "rerun".to_owned(),
+        Purpose::Caller => "caller".to_owned(),
     };
     let digest = Sha256::new().chain_update(root.to_le_bytes()).chain_update(label.as_bytes()).finalize();
     let mut first = [0; 8];

@@ -16,10 +16,12 @@ use crate::clock::Rng;
 use crate::services::gateway::Environment;
 use crate::token::RequiredClaim;
 use bad_input::bad_inputs;
+use calls::service_calls;
 use frames::client_frames;
 use limits::{limits, workloads};
 
 pub mod bad_input;
+pub mod calls;
 mod frames;
 mod limits;
 
@@ -111,6 +113,8 @@ impl Scenario {
         workloads(&mut rng, &mut scenario);
         bad_inputs(&mut rng, &mut scenario);
         client_frames(&mut rng, &mut scenario);
+        service_calls(&mut rng, &mut scenario);
+        graceful_stop(&mut rng, &mut scenario);
         scenario
     }
 }
@@ -161,6 +165,25 @@ fn idle_sessions(rng: &mut Rng, scenario: &mut Scenario) {
         let host = rng.random_range(0..scenario.client_hosts.len());
         scenario.client_crashes = vec![ClientCrash { host, at: at(rng, &scenario.clients) }];
     }
+}
+
+/// Drawn last: in one run in twenty-five the gateway is asked to shut down gracefully (§2.12), and
+/// is not started again. Mostly just after a client sent a message, so that the drain meets
+/// messages in flight and queued; otherwise at any time in the first 6 s.
+fn graceful_stop(rng: &mut Rng, scenario: &mut Scenario) {
+    if !rng.random_bool(0.04) {
+        return;
+    }
+    let senders: Vec<usize> =
+        (0..scenario.clients.len()).filter(|&c| scenario.clients[c].messages > 0).collect();
+    let at = match senders.choose(rng) {
+        Some(&client) if rng.random_bool(0.75) => {
+            let message = rng.random_range(0..scenario.clients[client].messages);
+            At::After { client, milestone: Milestone::Sent { message }, delay_ms: rng.random_range(0..=100) }
+        }
+        _ => At::Ms(rng.random_range(0..=FAULT_WINDOW_MS)),
+    };
+    scenario.gateway.restarts.push(Restart::Stop { at });
 }
 
 fn environment(rng: &mut Rng) -> Environment {
@@ -333,6 +356,8 @@ mod tests {
         assert!(with(|s| s.clients.iter().any(|c| !matches!(c.token, TokenKind::Valid { .. }))) > 10);
         assert!(with(|s| s.network.partitions.is_empty() && s.network.holds.is_empty()) > 10);
         assert!(with(|s| !s.client_crashes.is_empty()) > 10);
+        assert!(with(|s| !s.service_calls.is_empty()) > 20);
+        assert!(with(|s| s.gateway.restarts.iter().any(|r| matches!(r, Restart::Stop { .. }))) >= 2);
     }
 
     /// The class of refusal a token meets, or none for a valid one.

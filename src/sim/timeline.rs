@@ -56,6 +56,7 @@ pub fn describe(record: &Record) -> String {
             )
         }
         Event::ServiceStarted { incarnation } => format!("service started (incarnation {incarnation})"),
+        Event::ServiceStopped { incarnation } => format!("service stopped (incarnation {incarnation})"),
         Event::ServiceFailed { incarnation, error } => {
             format!("service failed (incarnation {incarnation}): {error}")
         }
@@ -112,6 +113,9 @@ pub fn describe(record: &Record) -> String {
              {waited_ms} ms after the clients stopped"
         ),
         Event::ProbeFailed { reason } => format!("the gateway did not answer the probe: {reason}"),
+        Event::Called { call, request } => format!("call {call}: {request:?}"),
+        Event::CallAnswered { call, status, body } => format!("call {call} answered {status} {body:?}"),
+        Event::CallFailed { call, reason } => format!("call {call} failed: {reason}"),
     }
 }
 
@@ -119,6 +123,7 @@ pub(crate) fn fault_text(fault: &Fault) -> String {
     match fault {
         Fault::Crash { host } => format!("crash {host}"),
         Fault::Bounce { host } => format!("bounce {host}"),
+        Fault::Stop { host } => format!("stop {host} gracefully"),
         Fault::Partition { a, b } => format!("partition {a} | {b}"),
         Fault::Repair { a, b } => format!("repair {a} | {b}"),
         Fault::Hold { a, b } => format!("hold {a} | {b}"),

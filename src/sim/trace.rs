@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock;
-use super::scenario::{BadInput, GatewayLimits, LinkLatency, MessageType, TokenKind};
+use super::scenario::{BadInput, GatewayLimits, LinkLatency, MessageType, ServiceRequest, TokenKind};
 use crate::protocol::ServerFrame;
 
 /// One thing that happened, on one host, at one simulated millisecond.
@@ -43,7 +43,9 @@ pub struct Record {
 ///   opening one each, so a seed's packets, and the instants of what follows them, change.
 /// - 6: drawn scenarios draw clients that send messages under the aliases of `user_message`
 ///   (`Sent::via`), JSON pings ([`Event::SentPing`]), and their first burst before
-///   `connection_established`.
+///   `connection_established`; requests sent straight to auth and idgen from a caller host
+///   ([`Event::Called`], [`Event::CallAnswered`], [`Event::CallFailed`]); and a graceful stop
+///   of the gateway ([`Fault::Stop`], [`Event::ServiceStopped`]).
 pub const TRACE_FORMAT_VERSION: u32 = 6;
 
 /// The host name faults are recorded under.
@@ -83,6 +85,10 @@ pub enum Event {
     },
     /// A service host's software started; `incarnation` counts its starts from 1.
     ServiceStarted {
+        incarnation: u32,
+    },
+    /// A service's `serve` returned after it was asked to shut down ([`Fault::Stop`]).
+    ServiceStopped {
         incarnation: u32,
     },
     /// A service's `serve` returned an error, which ends the run.
@@ -210,6 +216,22 @@ pub enum Event {
     ProbeFailed {
         reason: String,
     },
+    /// The caller host sent `request`, the scenario's call number `call`, on a new connection.
+    Called {
+        call: usize,
+        request: ServiceRequest,
+    },
+    /// The answer to call `call`: its status and its body as text.
+    CallAnswered {
+        call: usize,
+        status: u16,
+        body: String,
+    },
+    /// Call `call` had no answer: the connection failed or broke, or the answer took too long.
+    CallFailed {
+        call: usize,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -255,19 +277,39 @@ pub enum Waiting {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Fault {
-    Crash { host: String },
-    Bounce { host: String },
-    Partition { a: String, b: String },
-    Repair { a: String, b: String },
-    Hold { a: String, b: String },
-    Release { a: String, b: String },
+    Crash {
+        host: String,
+    },
+    Bounce {
+        host: String,
+    },
+    /// The host's service was asked to shut down gracefully.
+    Stop {
+        host: String,
+    },
+    Partition {
+        a: String,
+        b: String,
+    },
+    Repair {
+        a: String,
+        b: String,
+    },
+    Hold {
+        a: String,
+        b: String,
+    },
+    Release {
+        a: String,
+        b: String,
+    },
 }
 
 impl Fault {
     /// The two hosts of a link fault.
     pub fn link(&self) -> Option<(&str, &str)> {
         match self {
-            Fault::Crash { .. } | Fault::Bounce { .. } => None,
+            Fault::Crash { .. } | Fault::Bounce { .. } | Fault::Stop { .. } => None,
             Fault::Partition { a, b }
             | Fault::Repair { a, b }
             | Fault::Hold { a, b }

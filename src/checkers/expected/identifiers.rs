@@ -42,20 +42,39 @@ const PLACEHOLDERS: [&str; 11] = [
     "unknown",
 ];
 
+/// What makes a user id one no session may have (§2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserProblem {
+    Empty,
+    /// A placeholder, in any case.
+    Placeholder,
+    /// Not visible ASCII, or longer than 128 bytes.
+    Malformed,
+}
+
+/// What is wrong with `user`, if anything, in the order idgen checks.
+pub fn user_problem(user: &str) -> Option<UserProblem> {
+    if user.is_empty() {
+        Some(UserProblem::Empty)
+    } else if PLACEHOLDERS.contains(&user.to_ascii_lowercase().as_str()) {
+        Some(UserProblem::Placeholder)
+    } else if user.len() > 128 || !user.chars().all(|c| c.is_ascii_graphic()) {
+        Some(UserProblem::Malformed)
+    } else {
+        None
+    }
+}
+
 /// What is wrong with `context`, if anything: `(true, why)` for a malformed identifier, `(false,
 /// why)` for anything else (a user id that is empty, a placeholder, not visible ASCII or too long).
 pub fn context_problem(context: &SessionContext) -> Option<(bool, String)> {
     let user = &context.user_id;
-    let user_problem = if user.is_empty() {
-        Some("user_id is empty".to_owned())
-    } else if PLACEHOLDERS.contains(&user.to_ascii_lowercase().as_str()) {
-        Some(format!("user_id {user:?} is a placeholder"))
-    } else if user.len() > 128 || !user.chars().all(|c| c.is_ascii_graphic()) {
-        Some(format!("user_id {user:?} is not up to 128 bytes of visible ASCII"))
-    } else {
-        None
-    };
-    if let Some(problem) = user_problem {
+    if let Some(problem) = user_problem(user) {
+        let problem = match problem {
+            UserProblem::Empty => "user_id is empty".to_owned(),
+            UserProblem::Placeholder => format!("user_id {user:?} is a placeholder"),
+            UserProblem::Malformed => format!("user_id {user:?} is not up to 128 bytes of visible ASCII"),
+        };
         return Some((false, problem));
     }
     let fields = [

@@ -166,6 +166,7 @@ fn fault_name(fault: &Fault) -> String {
     match fault {
         Fault::Crash { host } => format!("crash {}", role(host)),
         Fault::Bounce { host } => format!("bounce {}", role(host)),
+        Fault::Stop { host } => format!("stop {}", role(host)),
         Fault::Partition { a, b } => format!("partition {}-{}", role(a), role(b)),
         Fault::Repair { a, b } => format!("repair {}-{}", role(a), role(b)),
         Fault::Hold { a, b } => format!("hold {}-{}", role(a), role(b)),

@@ -101,7 +101,7 @@ fn apply(mutation: Mutation, scenario: &mut Scenario, other: &Scenario, rng: &mu
 fn fault_times(scenario: &mut Scenario) -> Vec<&mut At> {
     let services = [&mut scenario.auth, &mut scenario.idgen, &mut scenario.gateway];
     let restarts = services.into_iter().flat_map(|s| s.restarts.iter_mut()).map(|restart| match restart {
-        Restart::Bounce { at } | Restart::Crash { at, .. } => at,
+        Restart::Bounce { at } | Restart::Crash { at, .. } | Restart::Stop { at } => at,
     });
     let links = scenario.network.partitions.iter_mut().chain(scenario.network.holds.iter_mut());
     restarts
