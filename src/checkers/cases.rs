@@ -19,6 +19,7 @@ mod limits;
 mod run;
 mod service;
 mod session;
+mod token;
 
 /// A clause's two traces, each judged by the checker that judges the clause.
 pub struct Case {
@@ -63,10 +64,18 @@ fn with_thread(context: SessionContext, thread_id: &str) -> SessionContext {
 
 /// Every case, by area, in the catalogue's order.
 fn all() -> Vec<Case> {
-    [service::cases(), connect::cases(), session::cases(), limits::cases(), idle::cases(), run::cases()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        token::cases(),
+        service::cases(),
+        connect::cases(),
+        session::cases(),
+        limits::cases(),
+        idle::cases(),
+        run::cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[test]

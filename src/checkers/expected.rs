@@ -6,11 +6,14 @@
 //! - [`agent_result`]: the agent's answer to a content.
 //! - [`closes_with`], [`retryable`], [`documented_close`]: the error and close code table.
 //! - [`identifier`], [`context_problem`]: identifiers and contexts as the design shapes them.
+//! - [`Flaw`], [`refusal_reason`]: auth's reasons for refusing a token, in the design's words.
 
 mod agent;
 mod codes;
 mod identifiers;
+mod reasons;
 
 pub use agent::agent_result;
 pub use codes::{closes_with, documented_close, retryable};
 pub use identifiers::{Identifier, context_problem, identifier};
+pub use reasons::{Flaw, Reason, refusal_reason};

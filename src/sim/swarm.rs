@@ -99,7 +99,8 @@ impl Scenario {
 
 /// Drawn last, like [`idle_sessions`]: what exactly is wrong with each bad token. [`client`]
 /// draws a third of them as not JWTs at all; each of those becomes one of the kinds of token auth
-/// refuses for what it says or how it is signed, evenly. Half the expired ones expired days ago
+/// refuses for what it says or how it is signed, evenly (a missing claim any of the five, so
+/// twice as often). Half the expired ones expired days ago
 /// rather than seconds: far beyond any skew, they must always be refused as expired.
 fn token_flaws(rng: &mut Rng, clients: &mut [ClientSpec]) {
     for client in clients {
@@ -110,8 +111,9 @@ fn token_flaws(rng: &mut Rng, clients: &mut [ClientSpec]) {
                 2 => TokenKind::WrongIssuer,
                 3 => TokenKind::WrongKey,
                 4 => TokenKind::AlgNone,
-                5 => TokenKind::MissingClaim { claim: RequiredClaim::Sub },
-                6 => TokenKind::MissingClaim { claim: RequiredClaim::Exp },
+                5 | 6 => {
+                    TokenKind::MissingClaim { claim: *RequiredClaim::ALL.choose(rng).expect("not empty") }
+                }
                 _ => TokenKind::NotYetValid { in_secs: seconds_or_days(rng) },
             },
             TokenKind::Expired { .. } if rng.random() => TokenKind::Expired { ago_secs: days(rng) },
@@ -331,7 +333,9 @@ mod tests {
             TokenKind::AlgNone => "alg none",
             TokenKind::MissingClaim { claim: RequiredClaim::Sub } => "without sub",
             TokenKind::MissingClaim { claim: RequiredClaim::Exp } => "without exp",
-            TokenKind::MissingClaim { .. } => "without another claim",
+            TokenKind::MissingClaim { claim: RequiredClaim::Iat } => "without iat",
+            TokenKind::MissingClaim { claim: RequiredClaim::Iss } => "without iss",
+            TokenKind::MissingClaim { claim: RequiredClaim::Aud } => "without aud",
             TokenKind::Malformed => "not a JWT",
         })
     }
@@ -358,7 +362,10 @@ mod tests {
                 "nbf in the future",
                 "not a JWT",
                 "unknown user",
+                "without aud",
                 "without exp",
+                "without iat",
+                "without iss",
                 "without sub",
                 "wrong audience",
                 "wrong issuer",

@@ -41,7 +41,10 @@ pub struct Record {
 ///   within a host pair, and packets due at one instant are ordered flow by flow.
 /// - 5: the gateway's calls to auth and idgen reuse idle keep-alive connections instead of
 ///   opening one each, so a seed's packets, and the instants of what follows them, change.
-pub const TRACE_FORMAT_VERSION: u32 = 5;
+/// - 6: a 101 records the subprotocol it named against the client's offer ([`Echo`]); drawn
+///   tokens without a required claim lack any of the five, and wrong issuers and audiences are
+///   near misses of auth's own.
+pub const TRACE_FORMAT_VERSION: u32 = 6;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";
@@ -110,12 +113,16 @@ pub enum Event {
         session: u32,
         reason: String,
     },
-    /// The HTTP answer to the upgrade request: 101, or a refusal with its body.
+    /// The HTTP answer to the upgrade request: 101, or a refusal with its body. A 101 says
+    /// what subprotocol it named; the client fails one that named none it offered (RFC 6455
+    /// §4.1), recording the 101 and then why it failed.
     Handshake {
         client: usize,
         session: u32,
         status: u16,
         body: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        echo: Option<Echo>,
     },
     /// A user message, recorded as it is handed to the WebSocket (a session that breaks at that
     /// moment may or may not have delivered it); `message` is its index among the client's
@@ -228,6 +235,20 @@ impl Event {
 pub enum Side {
     Client,
     Server,
+}
+
+/// The subprotocol a 101 named, against the one its client offered, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Echo {
+    /// None offered, none named.
+    Nothing,
+    /// The one offered, exactly.
+    Offered,
+    /// One was offered and none named.
+    Missing,
+    /// One the client did not offer.
+    Unoffered,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

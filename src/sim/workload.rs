@@ -22,8 +22,8 @@ use crate::token::{Claims, RequiredClaim, mint, mint_payload, unsigned};
 /// for a not-yet-valid one, and before it expired for an expired one.
 const TOKEN_TTL_SECS: u64 = 3600;
 /// What the tokens that are not for us name instead of the gateway, auth and auth's key.
-const OTHER_AUDIENCE: &str = "another-gateway";
-const OTHER_ISSUER: &str = "another-auth";
+const OTHER_AUDIENCE: &str = "gatesim-gateway-staging";
+const OTHER_ISSUER: &str = "gatesim-auth-staging";
 const OTHER_KEY: &[u8] = b"TEST-ONLY-not-the-simulation-jwt-key";
 
 /// Installs the client hosts. Each finishes when all its clients have; a crash stops it for good.

@@ -58,8 +58,9 @@ fn a_1011_is_caught_with_the_error_that_preceded_it() {
 
 #[test]
 fn closes_without_a_matching_error_or_with_an_unknown_code_are_caught() {
+    let expired = TokenKind::Expired { ago_secs: 3 * 86_400 };
     let trace = TraceBuilder::new()
-        .client(0, "alice")
+        .client_with(0, "alice", expired)
         .upgraded(0, 1)
         .closed_by_server(0, 1, Some(1013))
         .upgraded(0, 2)
