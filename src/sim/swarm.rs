@@ -99,13 +99,13 @@ impl Scenario {
 
 /// Drawn last, like [`idle_sessions`]: what exactly is wrong with each bad token. [`client`]
 /// draws a third of them as not JWTs at all; each of those becomes one of the kinds of token auth
-/// refuses for what it says or how it is signed, evenly (a missing claim any of the five, so
-/// twice as often). Half the expired ones expired days ago
-/// rather than seconds: far beyond any skew, they must always be refused as expired.
+/// refuses for what it says or how it is signed, evenly (a missing claim, any of the five, twice
+/// as often). Half the expired ones expired days ago rather than seconds: far beyond any skew,
+/// they must always be refused as expired.
 fn token_flaws(rng: &mut Rng, clients: &mut [ClientSpec]) {
     for client in clients {
         client.token = match client.token {
-            TokenKind::Malformed => match rng.random_range(0..8) {
+            TokenKind::Malformed => match rng.random_range(0..9) {
                 0 => TokenKind::Malformed,
                 1 => TokenKind::WrongAudience,
                 2 => TokenKind::WrongIssuer,
@@ -114,6 +114,7 @@ fn token_flaws(rng: &mut Rng, clients: &mut [ClientSpec]) {
                 5 | 6 => {
                     TokenKind::MissingClaim { claim: *RequiredClaim::ALL.choose(rng).expect("not empty") }
                 }
+                7 => TokenKind::WrongAlgorithm,
                 _ => TokenKind::NotYetValid { in_secs: seconds_or_days(rng) },
             },
             TokenKind::Expired { .. } if rng.random() => TokenKind::Expired { ago_secs: days(rng) },
@@ -331,6 +332,7 @@ mod tests {
             TokenKind::WrongIssuer => "wrong issuer",
             TokenKind::WrongKey => "wrong key",
             TokenKind::AlgNone => "alg none",
+            TokenKind::WrongAlgorithm => "HS512",
             TokenKind::MissingClaim { claim: RequiredClaim::Sub } => "without sub",
             TokenKind::MissingClaim { claim: RequiredClaim::Exp } => "without exp",
             TokenKind::MissingClaim { claim: RequiredClaim::Iat } => "without iat",
@@ -356,6 +358,7 @@ mod tests {
         assert_eq!(
             drawn,
             [
+                "HS512",
                 "alg none",
                 "expired days ago",
                 "expired seconds ago",

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use futures_util::future::join_all;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::Rng as _;
 
 use super::client::Client;
@@ -140,11 +141,17 @@ pub(crate) fn mint_token(kind: TokenKind, user: &str, now: u64, rng: &mut Rng) -
         TokenKind::UnknownUser
         | TokenKind::WrongKey
         | TokenKind::AlgNone
+        | TokenKind::WrongAlgorithm
         | TokenKind::MissingClaim { .. } => an_hour,
     };
     let token = match kind {
         TokenKind::WrongKey => mint(&claims, OTHER_KEY),
         TokenKind::AlgNone => unsigned("none", &claims),
+        TokenKind::WrongAlgorithm => {
+            let header = Header::new(Algorithm::HS512);
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret))
+                .expect("HMAC signs any key")
+        }
         TokenKind::MissingClaim { claim } => mint_payload(&claims.without(claim), secret),
         _ => mint(&claims, secret),
     };

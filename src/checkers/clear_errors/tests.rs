@@ -115,11 +115,12 @@ fn the_recorded_per_message_context_trace_closes_with_1011() {
 }
 
 /// The tokens auth refuses whatever its clock reads, but for an unknown user.
-const FLAWED: [TokenKind; 7] = [
+const FLAWED: [TokenKind; 8] = [
     TokenKind::WrongAudience,
     TokenKind::WrongIssuer,
     TokenKind::WrongKey,
     TokenKind::AlgNone,
+    TokenKind::WrongAlgorithm,
     TokenKind::MissingClaim { claim: RequiredClaim::Sub },
     TokenKind::MissingClaim { claim: RequiredClaim::Exp },
     TokenKind::Malformed,

@@ -79,7 +79,7 @@ impl Verdict {
             TokenKind::UnknownUser => Some(Flaw::User),
             TokenKind::WrongAudience => Some(Flaw::Audience),
             TokenKind::WrongIssuer => Some(Flaw::Issuer),
-            TokenKind::WrongKey | TokenKind::AlgNone => Some(Flaw::Signature),
+            TokenKind::WrongKey | TokenKind::AlgNone | TokenKind::WrongAlgorithm => Some(Flaw::Signature),
             TokenKind::MissingClaim { .. } => Some(Flaw::Claims),
             TokenKind::Malformed => Some(Flaw::Malformed),
         };
@@ -208,6 +208,7 @@ fn token_text(kind: TokenKind) -> String {
         TokenKind::WrongIssuer => "a token from another issuer".to_owned(),
         TokenKind::WrongKey => "a token signed with another key".to_owned(),
         TokenKind::AlgNone => "an unsigned token (alg none)".to_owned(),
+        TokenKind::WrongAlgorithm => "a token signed with HS512".to_owned(),
         TokenKind::MissingClaim { claim } => format!("a token without its {} claim", claim.name()),
         TokenKind::Malformed => "a malformed token (not a JWT)".to_owned(),
     }
