@@ -99,22 +99,20 @@ impl Scenario {
 
 /// Drawn last, like [`idle_sessions`]: what exactly is wrong with each bad token. [`client`]
 /// draws a third of them as not JWTs at all; each of those becomes one of the kinds of token auth
-/// refuses for what it says or how it is signed, evenly (a missing claim, any of the five, twice
-/// as often). Half the expired ones expired days ago rather than seconds: far beyond any skew,
-/// they must always be refused as expired.
+/// refuses for what it says or how it is signed, evenly, each missing claim a kind of its own.
+/// Half the expired ones expired days ago rather than seconds: far beyond any skew, they must
+/// always be refused as expired.
 fn token_flaws(rng: &mut Rng, clients: &mut [ClientSpec]) {
     for client in clients {
         client.token = match client.token {
-            TokenKind::Malformed => match rng.random_range(0..9) {
+            TokenKind::Malformed => match rng.random_range(0..12) {
                 0 => TokenKind::Malformed,
                 1 => TokenKind::WrongAudience,
                 2 => TokenKind::WrongIssuer,
                 3 => TokenKind::WrongKey,
                 4 => TokenKind::AlgNone,
-                5 | 6 => {
-                    TokenKind::MissingClaim { claim: *RequiredClaim::ALL.choose(rng).expect("not empty") }
-                }
-                7 => TokenKind::WrongAlgorithm,
+                5 => TokenKind::WrongAlgorithm,
+                n @ 6..=10 => TokenKind::MissingClaim { claim: RequiredClaim::ALL[n - 6] },
                 _ => TokenKind::NotYetValid { in_secs: seconds_or_days(rng) },
             },
             TokenKind::Expired { .. } if rng.random() => TokenKind::Expired { ago_secs: days(rng) },

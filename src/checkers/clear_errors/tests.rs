@@ -145,9 +145,10 @@ fn a_token_flawed_in_what_it_says_or_how_it_is_signed_is_never_established() {
             "session c1#1: was established with a token from another issuer",
             "session c2#1: was established with a token signed with another key",
             "session c3#1: was established with an unsigned token (alg none)",
-            "session c4#1: was established with a token without its sub claim",
-            "session c5#1: was established with a token without its exp claim",
-            "session c6#1: was established with a malformed token (not a JWT)",
+            "session c4#1: was established with a token signed with HS512",
+            "session c5#1: was established with a token without its sub claim",
+            "session c6#1: was established with a token without its exp claim",
+            "session c7#1: was established with a malformed token (not a JWT)",
         ]
     );
 }
