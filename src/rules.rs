@@ -24,9 +24,11 @@ mod limits;
 mod run;
 mod service;
 mod session;
+mod token;
 
 /// The catalogue, in the order of `docs/design.md`.
-static GROUPS: [&[Rule]; 5] = [service::RULES, connect::RULES, session::RULES, limits::RULES, run::RULES];
+static GROUPS: [&[Rule]; 6] =
+    [token::RULES, service::RULES, connect::RULES, session::RULES, limits::RULES, run::RULES];
 
 /// Every rule of the catalogue, in the order of `docs/design.md`.
 pub fn all() -> impl Iterator<Item = &'static Rule> {

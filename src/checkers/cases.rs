@@ -22,6 +22,7 @@ mod run;
 mod service;
 mod session;
 mod shutdown;
+mod token;
 
 /// A clause's two traces, each judged by the checker that judges the clause.
 pub struct Case {
@@ -67,6 +68,7 @@ fn with_thread(context: SessionContext, thread_id: &str) -> SessionContext {
 /// Every case, by area, in the catalogue's order.
 fn all() -> Vec<Case> {
     [
+        token::cases(),
         service::cases(),
         connect::cases(),
         session::cases(),

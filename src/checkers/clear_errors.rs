@@ -42,15 +42,15 @@ use super::{Findings, expected};
 mod bad_input;
 mod limits;
 mod rate;
+mod refusals;
 mod service_calls;
 mod session_limit;
+mod subprotocol;
 mod tokens;
 
 pub const NAME: &str = "clear-errors";
 
 /// The rules it judges itself; its parts name their own.
-const TOKEN_REFUSED: Clause = Clause::kept("connect.token");
-const TOKEN_JUSTIFIED: Clause = Clause::justified("connect.token");
 const RETRYABLE: Clause = Clause::justified("errors.retryable");
 const BEFORE_CLOSE: Clause = Clause::kept("errors.before-close");
 const CODES: Clause = Clause::justified("errors.codes");
@@ -94,8 +94,7 @@ fn check_session(
     let mut report =
         |clause: Clause, at_ms: u64, what: String| found.push(session.violation(clause, at_ms, what));
     // What auth may have said of the session's token, validating it before `at_ms`.
-    let verdict =
-        |at_ms| session.token.and_then(|token| Verdict::new(token, clock, session.attempt_ms(), at_ms));
+    let verdict = |at_ms| session.token.map(|token| Verdict::new(token, clock, session.attempt_ms(), at_ms));
     let mut judged = Vec::new();
     let mut last_error: Option<&ErrorFrame> = None;
     let mut established = false;
@@ -106,9 +105,9 @@ fn check_session(
             Event::Received { frame: ServerFrame::ConnectionEstablished { .. }, .. } => {
                 established = true;
                 let Some(verdict) = verdict(at_ms) else { continue };
-                judged.push(TOKEN_REFUSED);
-                if let Some(problem) = verdict.wrong_acceptance() {
-                    report(TOKEN_REFUSED, at_ms, problem);
+                judged.extend(verdict.possible_flaws().map(refusals::kept));
+                if let Some((flaw, problem)) = verdict.wrong_acceptance() {
+                    report(refusals::kept(flaw), at_ms, problem);
                 }
             }
             Event::Received { frame: ServerFrame::Error(error), .. } => {
@@ -123,13 +122,19 @@ fn check_session(
                     );
                     report(RETRYABLE, at_ms, problem);
                 }
-                if let Some(verdict) = verdict(at_ms).filter(|_| !established) {
-                    judged.push(TOKEN_REFUSED);
-                    if matches!(code, ErrorCode::AuthFailed | ErrorCode::TokenExpired) {
-                        judged.push(TOKEN_JUSTIFIED);
+                if !established {
+                    let verdict = verdict(at_ms);
+                    if let Some(verdict) = &verdict {
+                        let clause = refusals::unjustified(code, verdict);
+                        if matches!(code, ErrorCode::AuthFailed | ErrorCode::TokenExpired) {
+                            judged.push(clause);
+                        }
+                        if let Some(problem) = verdict.wrong_refusal(code) {
+                            report(clause, at_ms, problem);
+                        }
                     }
-                    if let Some(problem) = verdict.wrong_refusal(code) {
-                        report(TOKEN_JUSTIFIED, at_ms, problem);
+                    for (clause, problem) in refusals::misjudged(error, verdict, &mut judged) {
+                        report(clause, at_ms, problem);
                     }
                 }
                 judged.extend(limits::cause(error.code));
@@ -178,6 +183,9 @@ fn check_session(
         report(clause, at_ms, problem);
     }
     for (clause, at_ms, problem) in bad_input::misanswered(session, conditions, history, &mut judged) {
+        report(clause, at_ms, problem);
+    }
+    for (clause, at_ms, problem) in subprotocol::misnamed(session, &mut judged) {
         report(clause, at_ms, problem);
     }
     for clause in judged {

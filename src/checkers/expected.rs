@@ -7,11 +7,14 @@
 //! - [`closes_with`], [`retryable`], [`documented_close`]: the error and close code table.
 //! - [`identifier`], [`context_problem`], [`user_problem`]: identifiers, contexts and user ids as
 //!   the design shapes them.
+//! - [`Flaw`], [`refusal_reason`]: auth's reasons for refusing a token, in the design's words.
 
 mod agent;
 mod codes;
 mod identifiers;
+mod reasons;
 
 pub use agent::agent_result;
 pub use codes::{closes_with, documented_close, retryable};
 pub use identifiers::{UserProblem, context_problem, identifier, user_problem};
+pub use reasons::{Flaw, Reason, refusal_reason};

@@ -244,7 +244,7 @@ mod tests {
             .at(200)
             .record("client-0", Event::ConnectAttempt { client, session })
             .at(handshake_ms)
-            .record("client-0", Event::Handshake { client, session, status: 101, body: None })
+            .record("client-0", Event::Handshake { client, session, status: 101, body: None, echo: None })
             .at(refused_ms)
             .received(client, session, ServerFrame::Error(error))
             .closed_by_server(client, session, close)
@@ -307,7 +307,10 @@ mod tests {
                 .client(0, "alice")
                 .at(200)
                 .record("client-0", Event::ConnectAttempt { client: 0, session: 1 })
-                .record("client-0", Event::Handshake { client: 0, session: 1, status: 101, body: None })
+                .record(
+                    "client-0",
+                    Event::Handshake { client: 0, session: 1, status: 101, body: None, echo: None },
+                )
                 .established(0, 1, &crate::checkers::testing::context("a1", "alice"))
                 .build()
         };

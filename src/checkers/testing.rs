@@ -15,7 +15,7 @@ use crate::sim::scenario::{
     BadInput, CALLER_HOST, LinkLatency, MessageType, SERVICES, ServiceRequest, TokenKind,
 };
 use crate::sim::seeds::{Purpose, rng};
-use crate::sim::trace::{Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
+use crate::sim::trace::{Echo, Event, Fault, Record, SIM_HOST, Side, TRACE_FORMAT_VERSION, Trace};
 use crate::sim::workload::mint_token;
 
 /// A well-formed context for `user`; `tag` (lowercase hex) tells contexts apart.
@@ -176,7 +176,14 @@ impl TraceBuilder {
         refusal: Option<ErrorCode>,
     ) -> TraceBuilder {
         let body = refusal.map(|code| ServerFrame::Error(ErrorFrame::new(code, "refused")).to_text());
-        self.record("client-0", Event::Handshake { client, session, status, body })
+        let echo = (status == 101).then_some(Echo::Nothing);
+        self.record("client-0", Event::Handshake { client, session, status, body, echo })
+    }
+
+    /// A connection attempt answered with a 101 naming a subprotocol as `echo` says.
+    pub fn echoed(self, client: usize, session: u32, echo: Echo) -> TraceBuilder {
+        let handshake = Event::Handshake { client, session, status: 101, body: None, echo: Some(echo) };
+        self.attempt(client, session).record("client-0", handshake)
     }
 
     /// One client per context, in order, each with one session established with it.
@@ -196,7 +203,10 @@ impl TraceBuilder {
 
     /// A connection attempt the gateway refuses with `code` and the close it calls for.
     pub fn refused(self, client: usize, session: u32, code: ErrorCode) -> TraceBuilder {
-        self.upgraded(client, session).errored(client, session, ErrorFrame::new(code, "refused"))
+        // An `AUTH_FAILED` names auth's reason, or says auth named none.
+        let message =
+            if code == ErrorCode::AuthFailed { "token refused: no reason given" } else { "refused" };
+        self.upgraded(client, session).errored(client, session, ErrorFrame::new(code, message))
     }
 
     /// The gateway sends `error`, then the close its code calls for, if any.

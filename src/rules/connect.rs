@@ -21,6 +21,17 @@ pub(super) static RULES: &[Rule] = &[
         ),
     },
     Rule {
+        id: "handshake.subprotocol",
+        section: "2.4 Handshake",
+        sentence: "A client that presents its token as the subprotocol `jwt.<jwt>` gets that exact subprotocol \
+                   echoed in the 101; a client that offers no subprotocol gets none.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "a 101 to a client that offered its token as the subprotocol `jwt.<jwt>` names that subprotocol",
+        ),
+        justified: demand(CLEAR_ERRORS, "a 101 never names a subprotocol its client did not offer"),
+    },
+    Rule {
         id: "handshake.long-token",
         section: "2.4 Handshake",
         sentence: "A token longer than 8 KiB is refused with 401 `AUTH_FAILED` unread, never forwarded to auth.",
@@ -103,12 +114,24 @@ pub(super) static RULES: &[Rule] = &[
                    `AUTH_FAILED`, both followed by the close 1008; a valid token of a user auth knows is accepted.",
         kept: demand(
             CLEAR_ERRORS,
-            "a token auth must refuse, by its flaw and auth's clock, is never accepted",
+            "a token auth refused as expired gets `TOKEN_EXPIRED`, never an `AUTH_FAILED` naming expiry",
         ),
         justified: demand(
             CLEAR_ERRORS,
-            "`AUTH_FAILED` or `TOKEN_EXPIRED` only for a token auth may have refused for that reason, and \
-             `AUTH_UNAVAILABLE` rather than a verdict only while auth could not be asked",
+            "`AUTH_FAILED` or `TOKEN_EXPIRED` only for a token auth may have refused for that reason, so never \
+             for a current token of a user auth knows, and `AUTH_UNAVAILABLE` rather than a verdict only \
+             while auth could not be asked",
         ),
+    },
+    Rule {
+        id: "connect.reason",
+        section: "2.5 Connect",
+        sentence: "An `AUTH_FAILED` error's message names auth's reason: `token refused: <reason>`.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "every `AUTH_FAILED` of a connect says `token refused: ` and one of auth's reasons in the design's \
+             words",
+        ),
+        justified: None,
     },
 ];

@@ -12,7 +12,9 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use rand::Rng as _;
 use rand::seq::IndexedRandom as _;
 use tokio::time::{Instant, sleep, timeout, timeout_at};
+use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
 use tokio_tungstenite::tungstenite::http::Response;
+use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -21,7 +23,7 @@ use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 use self::bad_input::Upgrade;
 use self::receive::{Heard, Incoming};
 use super::scenario::{ClientPolicy, ClientSpec, GATEWAY, MessageType};
-use super::trace::{Event, Recorder, Side, Waiting};
+use super::trace::{Echo, Event, Recorder, Side, Waiting};
 use crate::clock::Rng;
 use crate::net::Net;
 use crate::protocol::{ClientFrame, CloseCode};
@@ -58,9 +60,11 @@ enum Next {
     Reconnect,
 }
 
-/// Why opening a session failed: an HTTP answer other than 101, or no answer at all.
+/// Why opening a session failed: an HTTP answer other than 101, a 101 naming a subprotocol the
+/// client did not offer or none it did, or no answer at all.
 enum Refusal {
     Http(Box<Response<Option<Vec<u8>>>>),
+    Subprotocol(Echo, String),
     Failed(String),
 }
 
@@ -214,6 +218,7 @@ impl<N: Net> Client<N> {
             bad,
         }
         .request();
+        let offered = request.headers().get(SEC_WEBSOCKET_PROTOCOL).cloned();
         let config = WebSocketConfig::default().read_buffer_size(WS_BUFFER_BYTES).write_buffer_size(0);
         let net = self.net.clone();
         let attempt = async move {
@@ -223,6 +228,14 @@ impl<N: Net> Client<N> {
                 .map_err(|e| Refusal::Failed(format!("connect: {:?}: {e}", e.kind())))?;
             client_async_with_config(request, stream, Some(config)).await.map_err(|error| match error {
                 WsError::Http(response) => Refusal::Http(response),
+                WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(wrong)) => {
+                    let echo = if wrong == SubProtocolError::NoSubProtocol {
+                        Echo::Missing
+                    } else {
+                        Echo::Unoffered
+                    };
+                    Refusal::Subprotocol(echo, format!("handshake: {wrong}"))
+                }
                 other => Refusal::Failed(format!("handshake: {other}")),
             })
         };
@@ -230,20 +243,28 @@ impl<N: Net> Client<N> {
         // whole life; at ten thousand clients that is tens of megabytes.
         let failure = match timeout(ms(self.policy.connect_timeout_ms), Box::pin(attempt)).await {
             Ok(Ok((ws, response))) => {
-                self.record(Event::Handshake {
-                    client,
-                    session,
-                    status: response.status().as_u16(),
-                    body: None,
-                });
+                let named = response.headers().get(SEC_WEBSOCKET_PROTOCOL);
+                let echo = match (&offered, named) {
+                    (None, None) => Echo::Nothing,
+                    (Some(offered), Some(named)) if offered == named => Echo::Offered,
+                    (Some(_), None) => Echo::Missing,
+                    (_, Some(_)) => Echo::Unoffered,
+                };
+                let status = response.status().as_u16();
+                self.record(Event::Handshake { client, session, status, body: None, echo: Some(echo) });
                 return Ok(ws);
             }
             Ok(Err(Refusal::Http(response))) => {
                 let status = response.status().as_u16();
                 let body = response.body().as_deref().map(|b| String::from_utf8_lossy(b).into_owned());
-                self.record(Event::Handshake { client, session, status, body });
+                self.record(Event::Handshake { client, session, status, body, echo: None });
                 // A 4xx (no or bad token) stays a 4xx; a 5xx may pass.
                 return Err(if response.status().is_server_error() { Next::Reconnect } else { Next::Stop });
+            }
+            Ok(Err(Refusal::Subprotocol(echo, reason))) => {
+                let status = 101;
+                self.record(Event::Handshake { client, session, status, body: None, echo: Some(echo) });
+                Event::ConnectFailed { client, session, reason }
             }
             Ok(Err(Refusal::Failed(reason))) => Event::ConnectFailed { client, session, reason },
             Err(_) => Event::TimedOut { client, session, waiting_for: Waiting::Connect },

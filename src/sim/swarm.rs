@@ -121,19 +121,20 @@ impl Scenario {
 
 /// Drawn last, like [`idle_sessions`]: what exactly is wrong with each bad token. [`client`]
 /// draws a third of them as not JWTs at all; each of those becomes one of the kinds of token auth
-/// refuses for what it says or how it is signed, evenly. Half the expired ones expired days ago
-/// rather than seconds: far beyond any skew, they must always be refused as expired.
+/// refuses for what it says or how it is signed, evenly, each missing claim a kind of its own.
+/// Half the expired ones expired days ago rather than seconds: far beyond any skew, they must
+/// always be refused as expired.
 fn token_flaws(rng: &mut Rng, clients: &mut [ClientSpec]) {
     for client in clients {
         client.token = match client.token {
-            TokenKind::Malformed => match rng.random_range(0..8) {
+            TokenKind::Malformed => match rng.random_range(0..12) {
                 0 => TokenKind::Malformed,
                 1 => TokenKind::WrongAudience,
                 2 => TokenKind::WrongIssuer,
                 3 => TokenKind::WrongKey,
                 4 => TokenKind::AlgNone,
-                5 => TokenKind::MissingClaim { claim: RequiredClaim::Sub },
-                6 => TokenKind::MissingClaim { claim: RequiredClaim::Exp },
+                5 => TokenKind::WrongAlgorithm,
+                n @ 6..=10 => TokenKind::MissingClaim { claim: RequiredClaim::ALL[n - 6] },
                 _ => TokenKind::NotYetValid { in_secs: seconds_or_days(rng) },
             },
             TokenKind::Expired { .. } if rng.random() => TokenKind::Expired { ago_secs: days(rng) },
@@ -372,9 +373,12 @@ mod tests {
             TokenKind::WrongIssuer => "wrong issuer",
             TokenKind::WrongKey => "wrong key",
             TokenKind::AlgNone => "alg none",
+            TokenKind::WrongAlgorithm => "HS512",
             TokenKind::MissingClaim { claim: RequiredClaim::Sub } => "without sub",
             TokenKind::MissingClaim { claim: RequiredClaim::Exp } => "without exp",
-            TokenKind::MissingClaim { .. } => "without another claim",
+            TokenKind::MissingClaim { claim: RequiredClaim::Iat } => "without iat",
+            TokenKind::MissingClaim { claim: RequiredClaim::Iss } => "without iss",
+            TokenKind::MissingClaim { claim: RequiredClaim::Aud } => "without aud",
             TokenKind::Malformed => "not a JWT",
         })
     }
@@ -395,13 +399,17 @@ mod tests {
         assert_eq!(
             drawn,
             [
+                "HS512",
                 "alg none",
                 "expired days ago",
                 "expired seconds ago",
                 "nbf in the future",
                 "not a JWT",
                 "unknown user",
+                "without aud",
                 "without exp",
+                "without iat",
+                "without iss",
                 "without sub",
                 "wrong audience",
                 "wrong issuer",

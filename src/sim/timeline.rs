@@ -70,7 +70,7 @@ pub fn describe(record: &Record) -> String {
         Event::ConnectFailed { client, session, reason } => {
             format!("c{client}#{session} connect failed: {reason}")
         }
-        Event::Handshake { client, session, status, body } => {
+        Event::Handshake { client, session, status, body, .. } => {
             let body = body.as_deref().map(|b| format!(" {b}")).unwrap_or_default();
             format!("c{client}#{session} handshake {status}{body}")
         }

@@ -44,8 +44,10 @@ pub struct Record {
 /// - 6: drawn scenarios draw clients that send messages under the aliases of `user_message`
 ///   (`Sent::via`), JSON pings ([`Event::SentPing`]), and their first burst before
 ///   `connection_established`; requests sent straight to auth and idgen from a caller host
-///   ([`Event::Called`], [`Event::CallAnswered`], [`Event::CallFailed`]); and a graceful stop
-///   of the gateway ([`Fault::Stop`], [`Event::ServiceStopped`]).
+///   ([`Event::Called`], [`Event::CallAnswered`], [`Event::CallFailed`]); a graceful stop of the
+///   gateway ([`Fault::Stop`], [`Event::ServiceStopped`]); tokens without any one of the five
+///   required claims, and wrong issuers and audiences that are near misses of auth's own. A 101
+///   records the subprotocol it named against the client's offer (`Echo`).
 pub const TRACE_FORMAT_VERSION: u32 = 6;
 
 /// The host name faults are recorded under.
@@ -119,12 +121,16 @@ pub enum Event {
         session: u32,
         reason: String,
     },
-    /// The HTTP answer to the upgrade request: 101, or a refusal with its body.
+    /// The HTTP answer to the upgrade request: 101, or a refusal with its body. A 101 says
+    /// what subprotocol it named; the client fails one that named none it offered (RFC 6455
+    /// §4.1), recording the 101 and then why it failed.
     Handshake {
         client: usize,
         session: u32,
         status: u16,
         body: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        echo: Option<Echo>,
     },
     /// A user message, recorded as it is handed to the WebSocket (a session that breaks at that
     /// moment may or may not have delivered it); `message` is its index among the client's
@@ -261,6 +267,20 @@ impl Event {
 pub enum Side {
     Client,
     Server,
+}
+
+/// The subprotocol a 101 named, against the one its client offered, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Echo {
+    /// None offered, none named.
+    Nothing,
+    /// The one offered, exactly.
+    Offered,
+    /// One was offered and none named.
+    Missing,
+    /// One the client did not offer.
+    Unoffered,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use futures_util::future::join_all;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::Rng as _;
 
 use super::client::Client;
@@ -22,8 +23,8 @@ use crate::token::{Claims, RequiredClaim, mint, mint_payload, unsigned};
 /// for a not-yet-valid one, and before it expired for an expired one.
 const TOKEN_TTL_SECS: u64 = 3600;
 /// What the tokens that are not for us name instead of the gateway, auth and auth's key.
-const OTHER_AUDIENCE: &str = "another-gateway";
-const OTHER_ISSUER: &str = "another-auth";
+const OTHER_AUDIENCE: &str = "gatesim-gateway-staging";
+const OTHER_ISSUER: &str = "gatesim-auth-staging";
 const OTHER_KEY: &[u8] = b"TEST-ONLY-not-the-simulation-jwt-key";
 
 /// Installs the client hosts. Each finishes when all its clients have; a crash stops it for good.
@@ -140,11 +141,17 @@ pub(crate) fn mint_token(kind: TokenKind, user: &str, now: u64, rng: &mut Rng) -
         TokenKind::UnknownUser
         | TokenKind::WrongKey
         | TokenKind::AlgNone
+        | TokenKind::WrongAlgorithm
         | TokenKind::MissingClaim { .. } => an_hour,
     };
     let token = match kind {
         TokenKind::WrongKey => mint(&claims, OTHER_KEY),
         TokenKind::AlgNone => unsigned("none", &claims),
+        TokenKind::WrongAlgorithm => {
+            let header = Header::new(Algorithm::HS512);
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret))
+                .expect("HMAC signs any key")
+        }
         TokenKind::MissingClaim { claim } => mint_payload(&claims.without(claim), secret),
         _ => mint(&claims, secret),
     };

@@ -4,7 +4,7 @@ use crate::protocol::ErrorCode::{AuthFailed, AuthUnavailable, BadMessage, IdgenU
 use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
 use crate::rules::Clause;
 use crate::sim::scenario::{AUTH, BadInput, IDGEN, TokenKind};
-use crate::sim::trace::{Event, Fault, Trace};
+use crate::sim::trace::{Echo, Event, Fault, Trace};
 use crate::token::MAX_TOKEN_BYTES;
 
 use super::{Case, alice, judge};
@@ -20,15 +20,18 @@ const ORDER: Clause = Clause::justified("connect.order");
 const DEADLINE: Clause = Clause::justified("connect.deadline");
 const RETRY: Clause = Clause::justified("connect.retry");
 const UNAVAILABLE: Clause = Clause::justified("connect.unavailable");
-const BAD_TOKEN_REFUSED: Clause = Clause::kept("connect.token");
+const EXPIRY_CODE: Clause = Clause::kept("connect.token");
 const REFUSAL_NAMES_FLAW: Clause = Clause::justified("connect.token");
+const REASON: Clause = Clause::kept("connect.reason");
+const ECHOED: Clause = Clause::kept("handshake.subprotocol");
+const OFFERED_ONLY: Clause = Clause::justified("handshake.subprotocol");
 
 /// A token one byte over the gateway's limit, and one exactly at it.
 const OVER_THE_LIMIT: BadInput = BadInput::LongToken { bytes: MAX_TOKEN_BYTES + 1 };
 const AT_THE_LIMIT: BadInput = BadInput::LongToken { bytes: MAX_TOKEN_BYTES };
 
 /// Expired long before any skew or leeway could make auth accept it.
-const EXPIRED_DAYS_AGO: TokenKind = TokenKind::Expired { ago_secs: 3 * 86_400 };
+pub(super) const EXPIRED_DAYS_AGO: TokenKind = TokenKind::Expired { ago_secs: 3 * 86_400 };
 const DEADLINE_KEPT: Clause = Clause::kept("connect.deadline");
 const RETRY_KEPT: Clause = Clause::kept("connect.retry");
 
@@ -107,16 +110,53 @@ pub(super) fn cases() -> Vec<Case> {
             passing: || judge(UNAVAILABLE, &refused_in_outage_of(IDGEN, IdgenUnavailable, 5300, 8)),
         },
         Case {
-            clause: BAD_TOKEN_REFUSED,
-            // The audience claim left unchecked.
-            violating: || judge(BAD_TOKEN_REFUSED, &accepted_token(TokenKind::WrongAudience)),
-            passing: || judge(BAD_TOKEN_REFUSED, &refused_token(TokenKind::WrongAudience, AuthFailed)),
+            clause: EXPIRY_CODE,
+            // Every refusal of auth's reported as AUTH_FAILED, expiry included.
+            violating: || judge(EXPIRY_CODE, &refused_for(EXPIRED_DAYS_AGO, "token refused: token expired")),
+            passing: || judge(EXPIRY_CODE, &refused_token(EXPIRED_DAYS_AGO, TokenExpired)),
+        },
+        Case {
+            clause: REASON,
+            // auth's error in its Rust name rather than in words.
+            violating: || judge(REASON, &refused_for(TokenKind::WrongIssuer, "token refused: WrongIssuer")),
+            passing: || {
+                judge(
+                    REASON,
+                    &refused_for(TokenKind::WrongIssuer, "token refused: token is from another issuer"),
+                )
+            },
+        },
+        Case {
+            clause: ECHOED,
+            // The echo left out, as if the bearer header had carried the token.
+            violating: || {
+                judge(ECHOED, &TraceBuilder::new().client(0, "alice").echoed(0, 1, Echo::Missing).build())
+            },
+            passing: || {
+                judge(ECHOED, &TraceBuilder::new().client(0, "alice").echoed(0, 1, Echo::Offered).build())
+            },
+        },
+        Case {
+            clause: OFFERED_ONLY,
+            // The token echoed without its `jwt.` prefix.
+            violating: || {
+                judge(
+                    OFFERED_ONLY,
+                    &TraceBuilder::new().client(0, "alice").echoed(0, 1, Echo::Unoffered).build(),
+                )
+            },
+            passing: || {
+                judge(
+                    OFFERED_ONLY,
+                    &TraceBuilder::new().client(0, "alice").echoed(0, 1, Echo::Nothing).build(),
+                )
+            },
         },
         Case {
             clause: REFUSAL_NAMES_FLAW,
-            // Every refusal of auth's reported as AUTH_FAILED, expiry included.
-            violating: || judge(REFUSAL_NAMES_FLAW, &refused_token(EXPIRED_DAYS_AGO, AuthFailed)),
-            passing: || judge(REFUSAL_NAMES_FLAW, &refused_token(EXPIRED_DAYS_AGO, TokenExpired)),
+            // A current token of a user auth knows refused: auth's verdict misread.
+            violating: || judge(REFUSAL_NAMES_FLAW, &refused_token(TokenKind::default(), AuthFailed)),
+            passing: || judge(REFUSAL_NAMES_FLAW, &refused_token(TokenKind::WrongAudience, AuthFailed)),
         },
     ]
 }
@@ -168,11 +208,18 @@ fn established_while_auth_restarts_at(restart_ms: u64) -> Trace {
 }
 
 /// Alice's client with a token of `kind`, her first session established.
-fn accepted_token(kind: TokenKind) -> Trace {
+pub(super) fn accepted_token(kind: TokenKind) -> Trace {
     TraceBuilder::new().client_with(0, "alice", kind).established(0, 1, &alice()).build()
 }
 
 /// Alice's client with a token of `kind`, her first session refused with `code`.
-fn refused_token(kind: TokenKind, code: ErrorCode) -> Trace {
+pub(super) fn refused_token(kind: TokenKind, code: ErrorCode) -> Trace {
     TraceBuilder::new().client_with(0, "alice", kind).refused(0, 1, code).build()
+}
+
+/// Alice's client with a token of `kind`, her first session refused with `AUTH_FAILED` saying
+/// `message`.
+pub(super) fn refused_for(kind: TokenKind, message: &str) -> Trace {
+    let refusal = ErrorFrame::new(AuthFailed, message);
+    TraceBuilder::new().client_with(0, "alice", kind).upgraded(0, 1).errored(0, 1, refusal).build()
 }

@@ -230,7 +230,7 @@ mod tests {
         };
         let body =
             Some(serde_json::to_string(&ServerFrame::Error(ErrorFrame::new(code, "refused"))).unwrap());
-        builder.record("client-0", Event::Handshake { client: 0, session: 1, status, body })
+        builder.record("client-0", Event::Handshake { client: 0, session: 1, status, body, echo: None })
     }
 
     #[test]

@@ -58,8 +58,9 @@ fn a_1011_is_caught_with_the_error_that_preceded_it() {
 
 #[test]
 fn closes_without_a_matching_error_or_with_an_unknown_code_are_caught() {
+    let expired = TokenKind::Expired { ago_secs: 3 * 86_400 };
     let trace = TraceBuilder::new()
-        .client(0, "alice")
+        .client_with(0, "alice", expired)
         .upgraded(0, 1)
         .closed_by_server(0, 1, Some(1013))
         .upgraded(0, 2)
@@ -115,11 +116,12 @@ fn the_recorded_per_message_context_trace_closes_with_1011() {
 }
 
 /// The tokens auth refuses whatever its clock reads, but for an unknown user.
-const FLAWED: [TokenKind; 7] = [
+const FLAWED: [TokenKind; 8] = [
     TokenKind::WrongAudience,
     TokenKind::WrongIssuer,
     TokenKind::WrongKey,
     TokenKind::AlgNone,
+    TokenKind::WrongAlgorithm,
     TokenKind::MissingClaim { claim: RequiredClaim::Sub },
     TokenKind::MissingClaim { claim: RequiredClaim::Exp },
     TokenKind::Malformed,
@@ -144,9 +146,10 @@ fn a_token_flawed_in_what_it_says_or_how_it_is_signed_is_never_established() {
             "session c1#1: was established with a token from another issuer",
             "session c2#1: was established with a token signed with another key",
             "session c3#1: was established with an unsigned token (alg none)",
-            "session c4#1: was established with a token without its sub claim",
-            "session c5#1: was established with a token without its exp claim",
-            "session c6#1: was established with a malformed token (not a JWT)",
+            "session c4#1: was established with a token signed with HS512",
+            "session c5#1: was established with a token without its sub claim",
+            "session c6#1: was established with a token without its exp claim",
+            "session c7#1: was established with a malformed token (not a JWT)",
         ]
     );
 }

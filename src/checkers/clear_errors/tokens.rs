@@ -12,6 +12,7 @@ use crate::sim::clock::unix_secs_at;
 use crate::sim::scenario::{AUTH, TokenKind};
 use crate::sim::trace::{Event, Trace};
 
+use super::super::expected::Flaw;
 use super::super::sessions::Token;
 
 /// auth's clock in one run.
@@ -53,13 +54,13 @@ impl Fails {
     }
 }
 
-/// What auth may have found wrong with a bad token, validating it between two instants.
+/// What auth may have found wrong with a token, validating it between two instants.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Verdict {
     token: Token,
     /// Wrong whatever the time: not a JWT, not signed by auth's key with HS256, not from auth,
     /// not for the gateway, short of a claim, or for a user auth does not know.
-    flawed: bool,
+    flaw: Option<Flaw>,
     /// Past its `exp` by auth's clock, leeway included.
     expired: Fails,
     /// Before its `nbf` by auth's clock, leeway included.
@@ -70,61 +71,91 @@ pub(super) struct Verdict {
 }
 
 impl Verdict {
-    /// The verdict on `token` validated by auth between `from_ms` and `to_ms`; none for a token
-    /// minted valid, which is not judged: a hand-written scenario may give one to a user auth
-    /// does not know.
-    pub fn new(token: Token, clock: Option<AuthClock>, from_ms: u64, to_ms: u64) -> Option<Verdict> {
-        let flawed = match token.kind {
-            TokenKind::Valid { .. } => return None,
-            TokenKind::Expired { .. } | TokenKind::NotYetValid { .. } => false,
-            TokenKind::UnknownUser
-            | TokenKind::WrongAudience
-            | TokenKind::WrongIssuer
-            | TokenKind::WrongKey
-            | TokenKind::AlgNone
-            | TokenKind::MissingClaim { .. }
-            | TokenKind::Malformed => true,
+    /// The verdict on `token` validated by auth between `from_ms` and `to_ms`. A token minted
+    /// valid names a user auth knows: a scenario gives a stranger an `unknown_user` token.
+    pub fn new(token: Token, clock: Option<AuthClock>, from_ms: u64, to_ms: u64) -> Verdict {
+        let flaw = match token.kind {
+            TokenKind::Valid { .. } | TokenKind::Expired { .. } | TokenKind::NotYetValid { .. } => None,
+            TokenKind::UnknownUser => Some(Flaw::User),
+            TokenKind::WrongAudience => Some(Flaw::Audience),
+            TokenKind::WrongIssuer => Some(Flaw::Issuer),
+            TokenKind::WrongKey | TokenKind::AlgNone | TokenKind::WrongAlgorithm => Some(Flaw::Signature),
+            TokenKind::MissingClaim { .. } => Some(Flaw::Claims),
+            TokenKind::Malformed => Some(Flaw::Malformed),
         };
         let read = clock.map(|c| (unix_secs_at(from_ms, c.skew_ms), unix_secs_at(to_ms, c.skew_ms)));
         let leeway_secs = clock.map_or(0, |c| c.leeway_secs);
         // The same comparisons as auth's `Verifier`.
         let expired = judge(token.exp, read, |now, exp| now > exp.saturating_add(leeway_secs));
         let early = judge(token.nbf, read, |now, nbf| now.saturating_add(leeway_secs) < nbf);
-        Some(Verdict { token, flawed, expired, early, read, leeway_secs })
+        Verdict { token, flaw, expired, early, read, leeway_secs }
+    }
+
+    /// Whether auth may have found `flaw` in the token.
+    pub fn may_have(&self, flaw: Flaw) -> bool {
+        match flaw {
+            Flaw::Expiry => self.expired != Fails::Never,
+            Flaw::NotBefore => self.early != Fails::Never,
+            _ => self.flaw == Some(flaw),
+        }
+    }
+
+    /// The flaws auth surely found in the token, whenever it validated it.
+    pub fn certain_flaws(&self) -> impl Iterator<Item = Flaw> + use<> {
+        let timed = [(self.expired, Flaw::Expiry), (self.early, Flaw::NotBefore)];
+        let timed = timed.into_iter().filter_map(|(fails, flaw)| (fails == Fails::Surely).then_some(flaw));
+        self.flaw.into_iter().chain(timed)
+    }
+
+    /// The flaws auth may have found in the token: the rules its acceptance is judged by.
+    pub fn possible_flaws(&self) -> impl Iterator<Item = Flaw> + use<> {
+        let verdict = *self;
+        let timed = [Flaw::Expiry, Flaw::NotBefore].into_iter().filter(move |&flaw| verdict.may_have(flaw));
+        self.flaw.into_iter().chain(timed)
+    }
+
+    /// What the token is, in words.
+    pub fn text(&self) -> String {
+        token_text(self.token.kind)
     }
 
     /// auth cannot have accepted the token.
     fn refused(&self) -> bool {
-        self.flawed || self.expired == Fails::Surely || self.early == Fails::Surely
+        self.flaw.is_some() || self.expired == Fails::Surely || self.early == Fails::Surely
     }
 
-    /// What is wrong with the session being established with the token.
-    pub fn wrong_acceptance(&self) -> Option<String> {
+    /// What is wrong with the session being established with the token, and the flaw auth
+    /// should have refused it for.
+    pub fn wrong_acceptance(&self) -> Option<(Flaw, String)> {
         let text = token_text(self.token.kind);
         let leeway = self.leeway_secs;
         match (self.expired, self.early, self.read, self.token.exp, self.token.nbf) {
-            _ if self.flawed => Some(format!("was established with {text}")),
-            (Fails::Surely, _, Some((start, _)), Some(exp), _) => Some(format!(
-                "was established with {text}, though auth's clock read {start} s or later, past its \
-                 exp {exp} s and the {leeway} s leeway"
+            _ if self.flaw.is_some() => self.flaw.map(|flaw| (flaw, format!("was established with {text}"))),
+            (Fails::Surely, _, Some((start, _)), Some(exp), _) => Some((
+                Flaw::Expiry,
+                format!(
+                    "was established with {text}, though auth's clock read {start} s or later, past its \
+                     exp {exp} s and the {leeway} s leeway"
+                ),
             )),
-            (_, Fails::Surely, Some((_, end)), _, Some(nbf)) => Some(format!(
-                "was established with {text}, though auth's clock read {end} s or earlier, before its \
-                 nbf {nbf} s less the {leeway} s leeway"
+            (_, Fails::Surely, Some((_, end)), _, Some(nbf)) => Some((
+                Flaw::NotBefore,
+                format!(
+                    "was established with {text}, though auth's clock read {end} s or earlier, before its \
+                     nbf {nbf} s less the {leeway} s leeway"
+                ),
             )),
             _ => None,
         }
     }
 
     /// What is wrong with the gateway refusing the token with `code`. `AUTH_UNAVAILABLE` is
-    /// always right: auth could not be asked. `TOKEN_EXPIRED` is right if auth's clock may have
-    /// passed the token's `exp`; `AUTH_FAILED` if the token is flawed or auth's clock may have
-    /// been before its `nbf`; both are right for a token both may apply to, since the design
-    /// does not say which auth checks first. Any other code is right only if auth may have
-    /// accepted the token.
+    /// always right: auth could not be asked. `AUTH_FAILED` is right if the token is flawed or
+    /// auth's clock may have been before its `nbf`; `TOKEN_EXPIRED` if auth's clock may have
+    /// passed its `exp`. Any other code is right only if auth may have accepted the token.
     pub fn wrong_refusal(&self, code: ErrorCode) -> Option<String> {
         let may_expire = self.expired != Fails::Never;
-        let may_fail = self.flawed || self.early != Fails::Never;
+        let may_fail = self.flaw.is_some() || self.early != Fails::Never;
         let right = match code {
             ErrorCode::AuthUnavailable => true,
             ErrorCode::TokenExpired => may_expire,
@@ -177,6 +208,7 @@ fn token_text(kind: TokenKind) -> String {
         TokenKind::WrongIssuer => "a token from another issuer".to_owned(),
         TokenKind::WrongKey => "a token signed with another key".to_owned(),
         TokenKind::AlgNone => "an unsigned token (alg none)".to_owned(),
+        TokenKind::WrongAlgorithm => "a token signed with HS512".to_owned(),
         TokenKind::MissingClaim { claim } => format!("a token without its {} claim", claim.name()),
         TokenKind::Malformed => "a malformed token (not a JWT)".to_owned(),
     }

@@ -51,7 +51,7 @@ fn justified(trace: &Trace, asked: Option<u64>, findings: &mut Findings) {
                     format!("session c{client}#{session} closed `{SHUTTING_DOWN}` before any stop was asked")
                 })
             }
-            Event::Handshake { status: 503, body, client, session } => {
+            Event::Handshake { status: 503, body, client, session, .. } => {
                 findings.judged(JUSTIFIED);
                 let draining = body.as_deref().is_some_and(|body| body.contains(REFUSED_WHILE_DRAINING));
                 (draining && before_stop(record.at_ms)).then(|| {

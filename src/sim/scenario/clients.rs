@@ -169,6 +169,8 @@ pub enum TokenKind {
     WrongKey,
     /// Unsigned, its header saying `alg: none`.
     AlgNone,
+    /// Signed with auth's key, but with HS512 rather than HS256.
+    WrongAlgorithm,
     /// Without `claim`, one of the five every token must carry: `sub`, `exp`, `iat`, `iss`, `aud`.
     MissingClaim { claim: RequiredClaim },
     /// Not a JWT at all: garbage text.

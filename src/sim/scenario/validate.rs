@@ -69,11 +69,16 @@ impl Scenario {
                     client.user
                 ));
             }
-            // Wrong only in its times, so that what auth answers depends on its clock alone.
-            if matches!(client.token, TokenKind::Expired { .. } | TokenKind::NotYetValid { .. }) && !known {
+            // Valid, or wrong only in its times, so that what auth answers depends on its clock
+            // alone: the trace records the token's kind, and not whom auth knows.
+            let timed = matches!(
+                client.token,
+                TokenKind::Valid { .. } | TokenKind::Expired { .. } | TokenKind::NotYetValid { .. }
+            );
+            if timed && !known {
                 return Err(format!(
-                    "client {index} has a token wrong only in its times ({:?}) for {}, whom auth does \
-                     not know",
+                    "client {index} has a token valid but for its times ({:?}) for {}, whom auth does not \
+                     know: give them an unknown-user token",
                     client.token, client.user
                 ));
             }
@@ -120,6 +125,8 @@ mod tests {
         let mut scenario = Scenario::default();
         scenario.clients[1].user = "mallory".into();
         scenario.clients[1].token = TokenKind::Expired { ago_secs: 5 };
+        assert!(scenario.validate().unwrap_err().contains("mallory"));
+        scenario.clients[1].token = TokenKind::Valid { ttl_secs: 60 };
         assert!(scenario.validate().unwrap_err().contains("mallory"));
     }
 
