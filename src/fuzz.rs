@@ -182,7 +182,8 @@ pub trait Progress: Sync {
 /// let report = fuzz(&config, &Quiet);
 /// assert_eq!(report.runs, 40);
 /// assert!(!report.failed_seeds.is_empty(), "the planted bug is caught");
-/// println!("{}", report.replay_command(report.failed_seeds[0]));
+/// let first = &report.failed_runs[0];
+/// println!("{}", report.replay_command(first, std::path::Path::new("target/gatesim-failures")));
 /// ```
 pub fn fuzz(config: &FuzzConfig, progress: &dyn Progress) -> FuzzReport {
     if config.strategy == Strategy::Guided {
