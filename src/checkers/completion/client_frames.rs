@@ -6,7 +6,8 @@
 //!   `BAD_MESSAGE` of a type the gateway does not know; or the session ends first.
 //! - The gateway answers pings in the order they came, one `pong` each: the `n`th `pong` the
 //!   client got answers its `n`th ping. So a `pong` beyond the pings sent before it answers none,
-//!   and a ping with no `pong` at the end was not answered. A `pong` the client could not parse
+//!   a message answered before the `pong`s of the pings sent ahead of it shows a ping unanswered,
+//!   and so does a ping with no `pong` at the end of a session that never ended. A `pong` the client could not parse
 //!   (one without its context) is no `pong`.
 //! - A message or ping sent before `connection_established` arrived waits unread in the gateway
 //!   until the session is established: nothing answers it before `connection_established`, and
@@ -71,15 +72,36 @@ fn aliases(session: &Session<'_>, found: &mut Findings) {
 fn pings(session: &Session<'_>, found: &mut Findings) {
     let mut pings: Vec<&Record> = Vec::new();
     let mut pongs = 0;
+    // Messages sent and not yet answered, each with the JSON pings sent before it. The gateway
+    // reads a session's frames in order and queues a ping's `pong` as it reads it, ahead of
+    // anything it queues for a frame read later: so by the first answer to a message, every ping
+    // sent before that message has had its `pong`.
+    let mut unanswered: Vec<(&str, usize)> = Vec::new();
     for record in &session.records {
         match &record.event {
             Event::SentPing { .. } => pings.push(record),
+            Event::Sent { message_id, .. } => unanswered.push((message_id, pings.len())),
             Event::Received { frame: ServerFrame::Pong { .. }, .. } => {
                 pongs += 1;
                 found.judged(PONG_ONLY);
                 if pongs > pings.len() {
                     let problem = format!("pong {pongs} after only {} JSON pings", pings.len());
                     found.push(session.violation(PONG_ONLY, record.at_ms, problem));
+                }
+            }
+            Event::Received { frame, .. } => {
+                let Some(at) = unanswered.iter().position(|(id, _)| names(frame, id)) else { continue };
+                let (message_id, pinged) = unanswered.remove(at);
+                if pinged == 0 {
+                    continue;
+                }
+                found.judged(PONG_KEPT);
+                if pongs < pinged {
+                    let problem = format!(
+                        "{message_id}, sent after {pinged} JSON pings, was answered ({}) after only {pongs} pongs",
+                        describe(frame)
+                    );
+                    found.push(session.violation(PONG_KEPT, record.at_ms, problem));
                 }
             }
             _ => {}
