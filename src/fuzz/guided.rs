@@ -1,6 +1,7 @@
 //! The guided campaign (`gatesim fuzz --strategy guided`): scenarios that reached a coverage
-//! feature no earlier run reached join a corpus, and after a first batch of fresh draws half of
-//! every batch mutates corpus scenarios instead of drawing new ones.
+//! feature no earlier run reached join a corpus, and after a first batch of fresh draws part of
+//! every batch mutates corpus scenarios instead of drawing new ones: more while mutants find more
+//! than fresh draws, less when they find less.
 //!
 //! It runs in batches: a batch's scenarios are chosen from the corpus as it stood after the batch
 //! before, run in parallel, and merged in their order, so the same options give the same runs,
@@ -12,12 +13,14 @@
 //! - `features`: what counts as a behaviour not seen before;
 //! - `mutate`: how a corpus scenario is changed;
 //! - `schedule`: which corpus scenario is mutated next;
+//! - `share`: how much of a batch mutates;
 //! - `corpus`: the corpus, and its directory between campaigns.
 
 pub(crate) mod corpus;
 pub(crate) mod features;
 pub(crate) mod mutate;
 pub(crate) mod schedule;
+pub(crate) mod share;
 
 use std::time::Instant;
 
@@ -30,6 +33,7 @@ use crate::sim::Scenario;
 use crate::sim::sweep::across_threads;
 pub use corpus::Corpus;
 use schedule::Schedule;
+use share::Share;
 
 /// Runs merged before the next are chosen: large enough that both cores stay busy to the end of
 /// most batches, small enough that the corpus steers soon.
@@ -56,13 +60,16 @@ fn campaign(
     fresh.reverse();
     let mut rng = seeded_rng(root(config));
     let mut schedule = Schedule::default();
+    let mut share = Share::default();
     let mut runs: Vec<SeedRun> = Vec::with_capacity(budget);
     while runs.len() < budget && keep_going() {
         let size = BATCH.min(budget - runs.len());
         let guiding = runs.len() >= INITIAL && !corpus.is_empty();
+        let mutants = if guiding { share.mutants_of(size) } else { 0 };
         let batch: Vec<(Scenario, bool)> = (0..size)
             .map(|i| {
-                let mutated = (guiding && i % 2 == 1).then(|| pick(corpus, &schedule, &mut rng)).flatten();
+                let mutated =
+                    share::is_mutant(i, size, mutants).then(|| pick(corpus, &schedule, &mut rng)).flatten();
                 match mutated {
                     Some(scenario) => (scenario, false),
                     None => (Scenario::from_seed(fresh.pop().expect("fewer draws than the budget")), true),
@@ -82,8 +89,10 @@ fn campaign(
                 run
             },
         );
+        share.decay();
         for (_, run) in done {
             let new = schedule.count(&run.features);
+            share.ran(run.drawn, !new.is_empty());
             if !new.is_empty() {
                 let shown: Vec<&str> = new.iter().take(3).map(|f| f.as_str()).collect();
                 let more = if new.len() > 3 { format!(" and {} more", new.len() - 3) } else { String::new() };
@@ -92,7 +101,7 @@ fn campaign(
                     shown.join(", ")
                 );
                 let index = corpus.add(Scenario { note: Some(note), ..run.scenario.clone() });
-                schedule.found(&new, index);
+                schedule.found(&new, index, run.stats.messages_sent);
             }
             runs.push(run);
         }

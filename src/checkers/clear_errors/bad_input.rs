@@ -86,7 +86,7 @@ pub fn misanswered(
         };
         judged.push(clause);
         found.extend(
-            after_bad_frame(session, bad, sent, read_before)
+            after_bad_frame(session, bad, read_before)
                 .into_iter()
                 .map(|(at_ms, problem)| (clause, at_ms, problem)),
         );
@@ -148,19 +148,28 @@ fn handshake(bad: Option<BadInput>, status: u16, body: Option<&str>) -> Option<S
     }
 }
 
-/// After a bad frame sent at `sent`: a `BAD_MESSAGE` before anything about a later message, which
+/// After the session's bad frame: a `BAD_MESSAGE` before anything about a later message, which
 /// shows the gateway read on; after one that is not UTF-8, nothing about a later message, and a
 /// close by the server with 1007.
 fn after_bad_frame(
     session: &Session<'_>,
     bad: BadInput,
-    sent: u64,
     read_before: impl Fn(u64) -> bool,
 ) -> Vec<(u64, String)> {
-    let later: Vec<&str> = session.sent().filter(|s| s.at_ms >= sent).map(|s| s.message_id).collect();
+    // Later in the trace's order, not by the clock: an eager burst leaves in the same millisecond
+    // as a bad frame sent after it, and may be answered in that millisecond too.
+    let from = session.records.iter().position(|record| matches!(record.event, Event::SentBad { .. }));
+    let after = &session.records[from.unwrap_or(0)..];
+    let later: Vec<&str> = after
+        .iter()
+        .filter_map(|record| match &record.event {
+            Event::Sent { message_id, .. } => Some(message_id.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut told = false;
     let mut client_closed = false;
-    for record in session.records.iter().filter(|record| record.at_ms >= sent) {
+    for record in after {
         match &record.event {
             Event::Received { frame: ServerFrame::Error(error), .. }
                 if error.code == ErrorCode::BadMessage || error.code == ErrorCode::BadEncoding =>
@@ -241,6 +250,17 @@ mod tests {
             ),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn a_message_sent_before_the_bad_frame_in_the_same_millisecond_may_be_answered_first() {
+        let eager = TraceBuilder::new()
+            .client(0, "alice")
+            .established(0, 1, &context("a1", "alice"))
+            .message(0, 1, 0, "hi")
+            .sent_bad(0, 1, BadInput::Binary)
+            .received(0, 1, error(ErrorCode::BadMessage));
+        assert_eq!(messages(eager), Vec::<String>::new());
     }
 
     #[test]

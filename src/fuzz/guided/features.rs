@@ -9,7 +9,10 @@
 //!   `agent_started>agent_thinking`;
 //! - `fault:<kind> <target>@<phase>`: a fault and the phase of a session it struck (connecting,
 //!   open, message in flight; `idle` when no session was open);
-//! - `http:<status>`: a refused upgrade's status; `timeout:<wait>`: a bounded wait that ran out.
+//! - `http:<status>`: a refused upgrade's status; `timeout:<wait>`: a bounded wait that ran out;
+//! - `count:<what> <bucket>`: how far a run stretched something that recurs, in buckets of
+//!   powers of two (`count:attempts-of-a-client 3-4`, `count:connect-ms 1600-3199`), so that a
+//!   run that retried more, or waited longer to connect, than any before is new too.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -65,6 +68,8 @@ impl fmt::Display for Frame {
 #[derive(Default)]
 struct Session {
     established: bool,
+    /// When its connect attempt began.
+    started_ms: u64,
     /// Messages sent and neither completed nor refused yet.
     pending: u32,
     /// The last server frame, for pairs.
@@ -88,15 +93,22 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
     let mut sessions: BTreeMap<(usize, u32), Session> = BTreeMap::new();
     let mut pairs: BTreeSet<(Frame, Frame)> = BTreeSet::new();
     let (mut refusals, mut timeouts) = (BTreeSet::new(), BTreeSet::new());
+    let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut longest_connect_ms = 0;
     for record in &trace.records {
         match &record.event {
             Event::ConnectAttempt { client, session } => {
-                sessions.insert((*client, *session), Session::default());
+                *attempts.entry(*client).or_default() += 1;
+                sessions
+                    .insert((*client, *session), Session { started_ms: record.at_ms, ..Session::default() });
             }
             Event::Received { client, session, frame } => {
                 let Some(s) = sessions.get_mut(&(*client, *session)) else { continue };
                 match frame {
-                    ServerFrame::ConnectionEstablished { .. } => s.established = true,
+                    ServerFrame::ConnectionEstablished { .. } => {
+                        s.established = true;
+                        longest_connect_ms = longest_connect_ms.max(record.at_ms - s.started_ms);
+                    }
                     ServerFrame::AgentCompleted(_) => s.pending = s.pending.saturating_sub(1),
                     ServerFrame::Error(error) if error.message_id.is_some() => {
                         s.pending = s.pending.saturating_sub(1);
@@ -143,10 +155,35 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
             _ => {}
         }
     }
+    if let Some(most) = attempts.values().max() {
+        found.insert(format!("count:attempts-of-a-client {}", bucket(*most, 1)));
+    }
+    if longest_connect_ms > 0 {
+        found.insert(format!("count:connect-ms {}", bucket(longest_connect_ms, 100)));
+    }
     found.extend(refusals.into_iter().map(|status| format!("http:{status}")));
     found.extend(timeouts.into_iter().map(|wait| format!("timeout:{wait}")));
     found.extend(pairs.into_iter().map(|(before, after)| format!("frames:{before}>{after}")));
     found.into_iter().collect()
+}
+
+/// The power-of-two bucket of `value` counted in `unit`s, named by its bounds: `1`, `2`, `3-4`,
+/// `5-8` for unit 1; `0-199`, `200-399` for unit 100.
+fn bucket(value: u64, unit: u64) -> String {
+    if unit == 1 {
+        return match value {
+            0..=2 => value.to_string(),
+            _ => {
+                let high = value.next_power_of_two();
+                format!("{}-{high}", high / 2 + 1)
+            }
+        };
+    }
+    if value < 2 * unit {
+        return format!("0-{}", 2 * unit - 1);
+    }
+    let from = unit << (value / unit).ilog2();
+    format!("{from}-{}", 2 * from - 1)
 }
 
 fn waiting(wait: Waiting) -> &'static str {
@@ -199,6 +236,14 @@ mod tests {
         }
         let sorted: BTreeSet<&String> = features.iter().collect();
         assert_eq!(sorted.len(), features.len(), "no repeats");
+    }
+
+    #[test]
+    fn counts_fall_in_power_of_two_buckets() {
+        let names: Vec<String> = [1, 2, 3, 4, 5, 9].map(|n| bucket(n, 1)).into();
+        assert_eq!(names, ["1", "2", "3-4", "3-4", "5-8", "9-16"]);
+        let names: Vec<String> = [40, 100, 199, 250, 1700].map(|ms| bucket(ms, 100)).into();
+        assert_eq!(names, ["0-199", "0-199", "0-199", "200-399", "1600-3199"]);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! one is, then fitted to the harness's one rule validation does not state (a retry policy the
 //! slowest link can meet).
 
+mod stretch;
+
 use rand::Rng as _;
 use rand::seq::{IndexedMutRandom as _, IndexedRandom as _};
 
@@ -34,9 +36,11 @@ enum Mutation {
     DropClient,
     Splice,
     Client,
+    LongerFault,
+    ClientIntoFault,
 }
 
-const MUTATIONS: [Mutation; 8] = [
+const MUTATIONS: [Mutation; 10] = [
     Mutation::MoveFault,
     Mutation::AddFault,
     Mutation::Latency,
@@ -45,6 +49,8 @@ const MUTATIONS: [Mutation; 8] = [
     Mutation::DropClient,
     Mutation::Splice,
     Mutation::Client,
+    Mutation::LongerFault,
+    Mutation::ClientIntoFault,
 ];
 
 /// A valid mutant of `parent`, one to three mutations away, with clients spliced from `other`
@@ -94,6 +100,11 @@ fn apply(mutation: Mutation, scenario: &mut Scenario, other: &Scenario, rng: &mu
         Mutation::DropClient => {}
         Mutation::Splice => splice(scenario, other, rng),
         Mutation::Client => client(scenario, rng),
+        Mutation::LongerFault => stretch::longer_fault(scenario, rng),
+        Mutation::ClientIntoFault if scenario.clients.len() < MAX_CLIENTS => {
+            stretch::client_into_fault(scenario, rng)
+        }
+        Mutation::ClientIntoFault => {}
     }
 }
 

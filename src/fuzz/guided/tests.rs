@@ -37,7 +37,7 @@ fn a_guided_campaign_is_the_same_on_one_job_and_on_two() {
 }
 
 #[test]
-fn the_first_batch_draws_fresh_then_half_of_each_batch_mutates_the_corpus() {
+fn the_first_batch_draws_fresh_then_part_of_each_batch_mutates_the_corpus() {
     let mut corpus = Corpus::default();
     let runs = campaign(&config(70, 2), &mut corpus, &Quiet, || true);
     assert_eq!(runs.len(), 70);
@@ -45,7 +45,7 @@ fn the_first_batch_draws_fresh_then_half_of_each_batch_mutates_the_corpus() {
     assert_eq!(seeds, (0..BATCH as u64).collect::<Vec<_>>(), "the first batch is the random campaign's");
     assert!(runs[..BATCH].iter().all(|run| run.drawn));
     let mutants = runs[BATCH..].iter().filter(|run| !run.drawn).count();
-    assert!((8..=10).contains(&mutants), "{mutants} mutants of 20");
+    assert!((4..=16).contains(&mutants), "{mutants} mutants of 20: between a fifth and four fifths");
     assert!(!corpus.is_empty() && corpus.len() < runs.len(), "{} kept", corpus.len());
     for run in runs.iter().filter(|run| !run.drawn) {
         assert_eq!(run.scenario.validate(), Ok(()));
