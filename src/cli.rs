@@ -77,14 +77,16 @@ pub fn main() -> ExitCode {
 }
 
 impl Command {
-    /// The real servers report what they do; inside simulations the services' routine logs would
-    /// drown the results (hundreds of refused sessions per seed, by design), so only warnings show.
+    /// The real servers report what they do; inside simulations the services' logs would drown
+    /// the results (hundreds of refused sessions and calls without the service secret per seed,
+    /// drawn on purpose, which the checkers judge), so only the harness's warnings and the
+    /// services' errors show.
     /// The bench installs no subscriber at all: it measures the simulator as the tests run it.
     fn default_log_level(&self) -> Option<&'static str> {
         match self {
             Command::Serve(_) | Command::Token(_) | Command::Soak(_) => Some("info"),
             Command::Fuzz(_) | Command::Explain(_) | Command::Scenario(_) | Command::Replay(_) => {
-                Some("warn")
+                Some("warn,gatesim::services=error")
             }
             Command::Bench(_) | Command::Mutants(_) => None,
         }
