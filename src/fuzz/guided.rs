@@ -29,8 +29,8 @@ use sha2::{Digest, Sha256};
 
 use super::{FuzzConfig, FuzzReport, Progress, SeedRun, run_scenario};
 use crate::clock::{Rng, seeded_rng};
-use crate::sim::Scenario;
 use crate::sim::sweep::across_threads;
+use crate::sim::{Scenario, seeds};
 pub use corpus::Corpus;
 use schedule::Schedule;
 use share::Share;
@@ -120,10 +120,7 @@ fn pick(corpus: &Corpus, schedule: &Schedule, rng: &mut Rng) -> Option<Scenario>
 /// night chooses differently.
 pub fn root(config: &FuzzConfig) -> u64 {
     let label = format!("guided/{}/{}", config.start_seed, config.shard);
-    let digest = Sha256::digest(label.as_bytes());
-    let mut first = [0; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_le_bytes(first)
+    seeds::seed_of(&Sha256::digest(label.as_bytes()))
 }
 
 #[cfg(test)]

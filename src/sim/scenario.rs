@@ -144,6 +144,12 @@ impl Restart {
             Restart::Bounce { at } | Restart::Crash { at, .. } | Restart::Stop { at } => at,
         }
     }
+
+    pub fn at_mut(&mut self) -> &mut At {
+        match self {
+            Restart::Bounce { at } | Restart::Crash { at, .. } | Restart::Stop { at } => at,
+        }
+    }
 }
 
 /// When a fault starts.

@@ -39,7 +39,11 @@ pub fn derive(root: u64, purpose: Purpose) -> u64 {
         Purpose::Rerun => "rerun".to_owned(),
         Purpose::Caller => "caller".to_owned(),
     };
-    let digest = Sha256::new().chain_update(root.to_le_bytes()).chain_update(label.as_bytes()).finalize();
+    seed_of(&Sha256::new().chain_update(root.to_le_bytes()).chain_update(label.as_bytes()).finalize())
+}
+
+/// A seed from a digest: its first eight bytes.
+pub(crate) fn seed_of(digest: &[u8]) -> u64 {
     let mut first = [0; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_le_bytes(first)

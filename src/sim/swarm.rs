@@ -61,7 +61,11 @@ const USERS: [&str; 3] = ["alice", "bob", "carol"];
 /// Not among auth's users.
 const STRANGER: &str = "mallory";
 /// Faults start within this many ms of the start, or of the client milestone they follow.
-const FAULT_WINDOW_MS: u64 = 6000;
+pub(crate) const FAULT_WINDOW_MS: u64 = 6000;
+/// The longest outages drawn: a crashed service's, a partition's, a hold's.
+pub(crate) const LONGEST_DOWN_MS: u64 = 4000;
+pub(crate) const LONGEST_PARTITION_MS: u64 = 4000;
+pub(crate) const LONGEST_HOLD_MS: u64 = 2000;
 /// Clock skew stays within this many ms either way; short-lived tokens expire inside it.
 const MAX_SKEW_MS: i64 = 90_000;
 
@@ -271,7 +275,7 @@ fn service(rng: &mut Rng, kinds: Kinds, name: &str, clients: &[ClientSpec]) -> S
                 if rng.random() {
                     Restart::Bounce { at }
                 } else {
-                    let down_ms = (!rng.random_bool(0.1)).then(|| rng.random_range(100..=4000));
+                    let down_ms = (!rng.random_bool(0.1)).then(|| rng.random_range(100..=LONGEST_DOWN_MS));
                     Restart::Crash { at, down_ms }
                 }
             })
@@ -309,8 +313,8 @@ fn network(rng: &mut Rng, kinds: Kinds, scenario: &mut Scenario) {
             })
             .collect()
     };
-    let partitions = faults(kinds.partitions, 4000);
-    let holds = faults(kinds.holds, 2000);
+    let partitions = faults(kinds.partitions, LONGEST_PARTITION_MS);
+    let holds = faults(kinds.holds, LONGEST_HOLD_MS);
     scenario.network.partitions = partitions;
     scenario.network.holds = holds;
 }

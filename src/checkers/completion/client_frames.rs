@@ -80,7 +80,8 @@ fn pings(session: &Session<'_>, found: &mut Findings) {
     for record in &session.records {
         match &record.event {
             Event::SentPing { .. } => pings.push(record),
-            Event::Sent { message_id, .. } => unanswered.push((message_id, pings.len())),
+            // Only a message with pings ahead of it has pongs to wait for.
+            Event::Sent { message_id, .. } if !pings.is_empty() => unanswered.push((message_id, pings.len())),
             Event::Received { frame: ServerFrame::Pong { .. }, .. } => {
                 pongs += 1;
                 found.judged(PONG_ONLY);
@@ -92,9 +93,6 @@ fn pings(session: &Session<'_>, found: &mut Findings) {
             Event::Received { frame, .. } => {
                 let Some(at) = unanswered.iter().position(|(id, _)| names(frame, id)) else { continue };
                 let (message_id, pinged) = unanswered.remove(at);
-                if pinged == 0 {
-                    continue;
-                }
                 found.judged(PONG_KEPT);
                 if pongs < pinged {
                     let problem = format!(

@@ -16,12 +16,10 @@ use crate::sim::scenario::{
     AUTH, At, ClientSpec, GATEWAY, GatewayLimits, IDGEN, LinkFault, LinkLatency, Milestone, Restart,
     TokenKind, client_host,
 };
-use crate::sim::swarm::bad_input;
+use crate::sim::swarm::{FAULT_WINDOW_MS, bad_input};
 
 /// How many times a mutation is tried before the campaign draws a fresh scenario instead.
 const TRIES: usize = 8;
-/// Faults are moved within this many ms, as `from_seed` draws them.
-const FAULT_WINDOW_MS: u64 = 6000;
 /// Added clients stop here; `from_seed` draws up to ten.
 const MAX_CLIENTS: usize = 12;
 
@@ -111,9 +109,7 @@ fn apply(mutation: Mutation, scenario: &mut Scenario, other: &Scenario, rng: &mu
 /// Every fault's start time.
 fn fault_times(scenario: &mut Scenario) -> Vec<&mut At> {
     let services = [&mut scenario.auth, &mut scenario.idgen, &mut scenario.gateway];
-    let restarts = services.into_iter().flat_map(|s| s.restarts.iter_mut()).map(|restart| match restart {
-        Restart::Bounce { at } | Restart::Crash { at, .. } | Restart::Stop { at } => at,
-    });
+    let restarts = services.into_iter().flat_map(|s| s.restarts.iter_mut()).map(Restart::at_mut);
     let links = scenario.network.partitions.iter_mut().chain(scenario.network.holds.iter_mut());
     restarts
         .chain(links.map(|fault| &mut fault.at))

@@ -9,11 +9,7 @@ use rand::seq::IndexedRandom as _;
 use crate::clock::Rng;
 use crate::sim::Scenario;
 use crate::sim::scenario::{At, Restart};
-
-/// The longest outages `from_seed` draws: a crashed service's, a partition's, a hold's.
-const LONGEST_DOWN_MS: u64 = 4000;
-const LONGEST_PARTITION_MS: u64 = 4000;
-const LONGEST_HOLD_MS: u64 = 2000;
+use crate::sim::swarm::{LONGEST_DOWN_MS, LONGEST_HOLD_MS, LONGEST_PARTITION_MS};
 
 /// Doubles how long one fault lasts, up to the longest `from_seed` draws.
 pub fn longer_fault(scenario: &mut Scenario, rng: &mut Rng) {
