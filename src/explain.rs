@@ -104,6 +104,7 @@ fn arrow(ms: u64, event: &Event) -> String {
         Event::Sent { message_id, content, via, .. } => {
             format!("C->>G: {ms} ms {} {message_id} ({content:?})", via.name())
         }
+        Event::SentAgain { message_id, .. } => format!("C->>G: {ms} ms {message_id} again"),
         Event::SentPing { .. } => format!("C->>G: {ms} ms ping"),
         Event::Received { frame, .. } => format!("G-->>C: {ms} ms {}", frame_text(frame)),
         Event::Pinged { .. } => format!("C->>G: {ms} ms pong, answering a ping"),

@@ -15,6 +15,7 @@ use super::{Findings, Options, TRACE_CHECKERS};
 
 mod calls;
 mod connect;
+mod duplicates;
 mod frames;
 mod idle;
 mod limits;
@@ -73,6 +74,7 @@ fn all() -> Vec<Case> {
         connect::cases(),
         session::cases(),
         frames::cases(),
+        duplicates::cases(),
         limits::cases(),
         idle::cases(),
         calls::cases(),

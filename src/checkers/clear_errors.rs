@@ -21,6 +21,8 @@
 //!   for a frame the protocol cannot use, the session going on; `BAD_ENCODING` and 1007 for a
 //!   text frame that is not UTF-8; 401 `AUTH_FAILED` for an upgrade without a usable token, 400
 //!   `BAD_MESSAGE` for one that is not an upgrade. Those answers follow only such input.
+//! - A copy of a message in flight is refused `BAD_MESSAGE` as a duplicate, and only such a copy
+//!   ([`duplicates`]); a message under the id of an answered one is a new message.
 //! - The rate limit is kept ([`rate`]): no stretch of a session has more messages admitted than
 //!   the bucket holds and refills over it; `RATE_LIMITED` comes only when the bucket may have
 //!   been empty, and asks for a wait no longer than one token takes to refill and no shorter than
@@ -40,6 +42,7 @@ use super::sessions::{Session, sessions};
 use super::{Findings, expected};
 
 mod bad_input;
+mod duplicates;
 mod limits;
 mod rate;
 mod refusals;
@@ -183,6 +186,9 @@ fn check_session(
         report(clause, at_ms, problem);
     }
     for (clause, at_ms, problem) in bad_input::misanswered(session, conditions, history, &mut judged) {
+        report(clause, at_ms, problem);
+    }
+    for (clause, at_ms, problem) in duplicates::misjudged(session, &mut judged) {
         report(clause, at_ms, problem);
     }
     for (clause, at_ms, problem) in subprotocol::misnamed(session, &mut judged) {

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checkers::expected::agent_result;
-use crate::protocol::{EventFrame, EventKind, ServerFrame};
+use crate::protocol::{ErrorCode, EventFrame, EventKind, ServerFrame};
 use crate::rules::Clause;
 use crate::services::gateway::AgentResult;
 use crate::sim::trace::{Event, Trace};
@@ -86,6 +86,12 @@ struct State<'s, 't> {
     /// The context id its request ids must start with.
     context_id: Option<&'t str>,
     messages: BTreeMap<&'t str, Progress<'t>>,
+    /// How many messages it has sent, for each one's place among them.
+    sent: usize,
+    /// Copies of a message sent right behind it ([`Event::SentAgain`]) not yet answered: each is
+    /// answered by a refusal (`BAD_MESSAGE` as a duplicate, or `RATE_LIMITED`), or, read after its
+    /// message was answered, by events of its own.
+    copies: BTreeMap<&'t str, usize>,
     last_seq: u64,
     last_request: u64,
     /// The message whose `agent_started` came last, and whether its `agent_completed` has too.
@@ -109,6 +115,8 @@ fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>, found: &
         session,
         context_id,
         messages: BTreeMap::new(),
+        sent: 0,
+        copies: BTreeMap::new(),
         last_seq: 0,
         last_request: 0,
         started: None,
@@ -119,13 +127,14 @@ fn check_session(session: &Session<'_>, sent_anywhere: &BTreeSet<&str>, found: &
         match &record.event {
             Event::Sent { message_id, content, via, .. } => {
                 let sent = Sent { at_ms, message_id, content, via: *via };
-                let order = state.messages.len();
-                let progress = Progress { sent, steps: 0, errors: 0, request_id: None, order };
                 state.found.judged(ANSWERED);
-                if state.messages.insert(message_id, progress).is_some() {
-                    state.report(ASKED, at_ms, format!("sent {message_id} a second time"));
+                // Once a message is answered, its id may be used again.
+                let progress = state.progress(sent);
+                if state.messages.insert(message_id, progress).is_some_and(|p| !p.answered()) {
+                    state.report(ASKED, at_ms, format!("sent {message_id} a second time while in flight"));
                 }
             }
+            Event::SentAgain { message_id, .. } => *state.copies.entry(message_id).or_default() += 1,
             Event::Received { frame, .. } => {
                 if let Some((_, event)) = frame.as_event() {
                     state.check_seq(at_ms, frame, event.seq);
@@ -161,9 +170,44 @@ impl<'t> State<'_, 't> {
         self.last_seq = seq;
     }
 
+    /// The progress of a message just sent, placed after every message sent before it.
+    fn progress(&mut self, sent: Sent<'t>) -> Progress<'t> {
+        self.sent += 1;
+        Progress { sent, steps: 0, errors: 0, request_id: None, order: self.sent - 1 }
+    }
+
+    /// Whether `frame`, about `message_id`, answers a copy of it rather than the message itself:
+    /// a refusal while a copy waits for one, or the `agent_started` of a copy read once the
+    /// message was answered, which then runs as a message of its own.
+    fn answers_copy(&mut self, frame: &ServerFrame, message_id: &'t str) -> bool {
+        let Some(waiting) = self.copies.get_mut(message_id).filter(|waiting| **waiting > 0) else {
+            return false;
+        };
+        let answered = self.messages.get(message_id).is_some_and(Progress::answered);
+        match frame {
+            ServerFrame::Error(error)
+                if matches!(error.code, ErrorCode::BadMessage | ErrorCode::RateLimited) =>
+            {
+                *waiting -= 1;
+                true
+            }
+            ServerFrame::AgentStarted(_) if answered => {
+                *waiting -= 1;
+                let sent = self.messages[message_id].sent;
+                let progress = self.progress(sent);
+                self.messages.insert(message_id, progress);
+                false
+            }
+            _ => false,
+        }
+    }
+
     /// A frame about `message_id`, which this session has sent.
-    fn on_answer(&mut self, at_ms: u64, frame: &'t ServerFrame, message_id: &str) {
+    fn on_answer(&mut self, at_ms: u64, frame: &'t ServerFrame, message_id: &'t str) {
         let what = describe(frame);
+        if self.answers_copy(frame, message_id) {
+            return;
+        }
         let Some(progress) = self.messages.get_mut(message_id) else { return };
         self.found.judged(SEQUENCE);
         let Some((kind, event)) = frame.as_event() else {

@@ -132,6 +132,7 @@ impl Link<'_, '_> {
                     .then_some(Heard { at_ms: written, what });
             }
             Event::Sent { message_id, .. } => format!("{message_id}, sent at {at} ms"),
+            Event::SentAgain { message_id, .. } => format!("{message_id} again, sent at {at} ms"),
             Event::SentPing { .. } => format!("a JSON ping, sent at {at} ms"),
             Event::Pinged { .. } => format!("a pong, written at {at} ms"),
             Event::Closed { by: Side::Client, .. } => format!("its close, sent at {at} ms"),
@@ -155,6 +156,15 @@ impl Link<'_, '_> {
             .filter(|record| (unacknowledged_from..=at).contains(&record.at_ms))
             .map(|record| match &record.event {
                 Event::Sent { content, .. } => FRAME_OVERHEAD_BYTES + content.len(),
+                // The same frame as the message's own.
+                Event::SentAgain { message_id, .. } => {
+                    FRAME_OVERHEAD_BYTES
+                        + self
+                            .session
+                            .sent()
+                            .find(|s| s.message_id == message_id)
+                            .map_or(0, |s| s.content.len())
+                }
                 Event::SentBad { .. }
                 | Event::SentPing { .. }
                 | Event::Pinged { .. }

@@ -44,7 +44,9 @@ pub fn check(trace: &Trace, found: &mut Findings) {
     for (index, session) in sessions.iter().enumerate() {
         let mut reported = BTreeSet::new();
         let own_ids: Vec<&str> = session.established().map(|(_, c)| ids(c).to_vec()).unwrap_or_default();
-        let own_messages: BTreeMap<&str, &str> = session.sent().map(|s| (s.message_id, s.content)).collect();
+        // An id may be used again once its message is answered, with other content.
+        let mut own_messages: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        session.sent().for_each(|s| own_messages.entry(s.message_id).or_default().push(s.content));
         for (at_ms, frame) in session.frames() {
             found.judged(SESSION);
             if frame.context().is_some() && session.user.is_some() {
@@ -138,13 +140,13 @@ fn ids(context: &SessionContext) -> [&str; 4] {
     [&context.context_id, &context.thread_id, &context.run_id, &context.websocket_client_id]
 }
 
-/// The result an `agent_completed` carries when it is not the one for the content this session
+/// The result an `agent_completed` carries when it is not the one for any content this session
 /// sent under that message id.
-fn foreign_result(frame: &ServerFrame, own_messages: &BTreeMap<&str, &str>) -> Option<AgentResult> {
+fn foreign_result(frame: &ServerFrame, own_messages: &BTreeMap<&str, Vec<&str>>) -> Option<AgentResult> {
     let ServerFrame::AgentCompleted(event) = frame else { return None };
-    let content = own_messages.get(event.message_id.as_str())?;
+    let contents = own_messages.get(event.message_id.as_str())?;
     let result: AgentResult = serde_json::from_value(event.data.field("result")?).ok()?;
-    (result != agent_result(content)).then_some(result)
+    contents.iter().all(|content| result != agent_result(content)).then_some(result)
 }
 
 #[cfg(test)]

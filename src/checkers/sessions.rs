@@ -99,6 +99,31 @@ impl<'t> Session<'t> {
         })
     }
 
+    /// Every user message frame the session sent, copies ([`Event::SentAgain`]) included, with
+    /// when and its id, in order: what the gateway's rate limit counts.
+    pub fn user_message_frames(&self) -> impl Iterator<Item = (u64, &'t str)> + '_ {
+        self.records.iter().filter_map(|record| match &record.event {
+            Event::Sent { message_id, .. } | Event::SentAgain { message_id, .. } => {
+                Some((record.at_ms, message_id.as_str()))
+            }
+            _ => None,
+        })
+    }
+
+    /// Whether the last frame the session sent under `message_id` before record `index` was a
+    /// copy of the message: a refusal of that id after it is the copy's, judged as a duplicate.
+    pub fn copied_last(&self, message_id: &str, index: usize) -> bool {
+        self.records[..index]
+            .iter()
+            .rev()
+            .find_map(|record| match &record.event {
+                Event::Sent { message_id: id, .. } if id == message_id => Some(false),
+                Event::SentAgain { message_id: id, .. } if id == message_id => Some(true),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+
     /// The input its client got wrong on purpose in this session, if it did.
     pub fn bad_input(&self) -> Option<BadInput> {
         self.records.iter().find_map(|record| match record.event {

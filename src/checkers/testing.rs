@@ -249,6 +249,11 @@ impl TraceBuilder {
         self.record("client-0", event)
     }
 
+    /// The client sends its `index`th message again, right behind it.
+    pub fn sent_again(self, client: usize, session: u32, index: u32) -> TraceBuilder {
+        self.record("client-0", Event::SentAgain { client, session, message_id: message_id(client, index) })
+    }
+
     /// The client sends a `{"type": "ping"}` frame.
     pub fn sent_ping(self, client: usize, session: u32) -> TraceBuilder {
         self.record("client-0", Event::SentPing { client, session })

@@ -128,6 +128,24 @@ pub(super) static RULES: &[Rule] = &[
         justified: demand(CLEAR_ERRORS, "`BAD_ENCODING` only after a text frame that is not UTF-8"),
     },
     Rule {
+        id: "protocol.duplicate-id",
+        section: "2.7 Client frames",
+        sentence: "A `user_message` whose `id` is that of a message of the session still in flight (accepted and \
+                   not yet answered) gets `BAD_MESSAGE` naming that id, and the first goes on; once a message is \
+                   answered, its id may be used again.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "a copy read while its message was in flight (the `pong` of a ping sent behind it came before the \
+             message's `agent_completed`) gets `BAD_MESSAGE` naming the id before that `pong`, unless \
+             `RATE_LIMITED`",
+        ),
+        justified: demand(
+            CLEAR_ERRORS,
+            "`BAD_MESSAGE` naming a message's id only for one copy of it read in flight, never for a message \
+             sent under the id of an answered one",
+        ),
+    },
+    Rule {
         id: "events.sequence",
         section: "2.8 Server frames",
         sentence: "Each user message gets, in this order, `agent_started`, `agent_thinking`, `tool_executing`, \

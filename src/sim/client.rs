@@ -74,6 +74,17 @@ struct Progress {
     completed: u32,
     /// Whether the client has sent its bad frame, if it has one.
     sent_bad_frame: bool,
+    /// For a client that resends: whether its first message has been answered, and whether it
+    /// has since sent a message under that message's id.
+    first_answered: bool,
+    reused_first_id: bool,
+}
+
+/// Takes one of `id` from the pending ids.
+fn forget_one(pending: &mut Vec<String>, id: &str) {
+    if let Some(at) = pending.iter().position(|p| p == id) {
+        pending.remove(at);
+    }
 }
 
 fn ms(millis: u64) -> Duration {
@@ -138,7 +149,7 @@ impl<N: Net> Client<N> {
             }
         }
         if !early.is_empty() {
-            match self.replies(&mut ws, session, early).await {
+            match self.replies(&mut ws, session, early, &mut progress.first_answered).await {
                 Ok(completed) => progress.completed += completed,
                 Err(next) => return next,
             }
@@ -149,7 +160,7 @@ impl<N: Net> Client<N> {
                 Ok(burst) => burst,
                 Err(next) => return next,
             };
-            match self.replies(&mut ws, session, burst).await {
+            match self.replies(&mut ws, session, burst, &mut progress.first_answered).await {
                 Ok(completed) => progress.completed += completed,
                 Err(next) => return next,
             }
@@ -178,7 +189,7 @@ impl<N: Net> Client<N> {
         let count = self.spec.burst.min(self.spec.messages - progress.sent);
         let mut burst = Vec::new();
         for _ in 0..count {
-            let id = message_id(self.index, progress.sent);
+            let id = self.next_id(progress);
             let content = content::draw(&mut self.rng, &self.spec);
             let via = if self.spec.aliases {
                 *MessageType::ALL.choose(&mut self.rng).expect("not empty")
@@ -195,10 +206,40 @@ impl<N: Net> Client<N> {
                 via,
             });
             progress.sent += 1;
-            self.send(ws, session, frame).await?;
-            burst.push(id);
+            self.send(ws, session, frame.clone()).await?;
+            burst.push(id.clone());
+            if self.spec.resends && progress.sent == 1 {
+                self.resend(ws, session, id.clone(), frame).await?;
+                // The copy's refusal names the same id.
+                burst.push(id);
+            }
         }
         Ok(burst)
+    }
+
+    /// The id of the next message: the first's again, once, for a client that resends and has
+    /// its first message answered; otherwise its own.
+    fn next_id(&self, progress: &mut Progress) -> String {
+        if self.spec.resends && progress.first_answered && !progress.reused_first_id {
+            progress.reused_first_id = true;
+            return message_id(self.index, 0);
+        }
+        message_id(self.index, progress.sent)
+    }
+
+    /// Sends the frame of `message_id` again, right behind it, and a JSON ping behind the copy:
+    /// the ping's `pong` shows when the gateway had read the copy.
+    async fn resend(
+        &mut self,
+        ws: &mut Ws<N>,
+        session: u32,
+        message_id: String,
+        frame: Message,
+    ) -> Result<(), Next> {
+        self.record(Event::SentAgain { client: self.index, session, message_id });
+        self.send(ws, session, frame).await?;
+        self.record(Event::SentPing { client: self.index, session });
+        self.send(ws, session, Message::text(ClientFrame::Ping.to_text())).await
     }
 
     /// Connects and upgrades, within the connect timeout.
@@ -297,18 +338,32 @@ impl<N: Net> Client<N> {
     /// Reads until every message of `burst` has had its last frame, allowing the message timeout
     /// for each: the gateway runs a session's messages one at a time. Returns how many completed;
     /// the others the gateway refused and kept the session open.
-    async fn replies(&mut self, ws: &mut Ws<N>, session: u32, mut burst: Vec<String>) -> Result<u32, Next> {
+    /// `first_answered` learns when the client's first message completes.
+    async fn replies(
+        &mut self,
+        ws: &mut Ws<N>,
+        session: u32,
+        mut burst: Vec<String>,
+        first_answered: &mut bool,
+    ) -> Result<u32, Next> {
         let count = u32::try_from(burst.len()).expect("a burst is a few messages");
         let deadline = Instant::now() + ms(self.policy.message_timeout_ms) * count;
         let mut completed = 0;
+        // A message sent twice is pending twice, for its answer and its copy's, but completes once.
+        let mut done = Vec::new();
+        let first = message_id(self.index, 0);
         while !burst.is_empty() {
             match self.receive(ws, session, deadline, Waiting::Reply).await {
                 Incoming::Frame(Heard::Completed(id)) if burst.contains(&id) => {
-                    burst.retain(|pending| *pending != id);
-                    completed += 1;
+                    forget_one(&mut burst, &id);
+                    if !done.contains(&id) {
+                        completed += 1;
+                        *first_answered |= id == first;
+                        done.push(id);
+                    }
                 }
                 // A refusal that closes the session is followed by the close.
-                Incoming::Frame(Heard::Refused(Some(id))) => burst.retain(|pending| *pending != id),
+                Incoming::Frame(Heard::Refused(Some(id))) => forget_one(&mut burst, &id),
                 Incoming::Frame(_) => {}
                 Incoming::Closed(code) => return Err(self.after_server_close(ws, code).await),
                 Incoming::Lost => return Err(Next::Reconnect),

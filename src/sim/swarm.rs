@@ -17,7 +17,7 @@ use crate::services::gateway::Environment;
 use crate::token::RequiredClaim;
 use bad_input::bad_inputs;
 use calls::service_calls;
-use frames::client_frames;
+use frames::{client_frames, resends};
 use limits::{limits, workloads};
 
 pub mod bad_input;
@@ -119,6 +119,7 @@ impl Scenario {
         client_frames(&mut rng, &mut scenario);
         service_calls(&mut rng, &mut scenario);
         graceful_stop(&mut rng, &mut scenario);
+        resends(&mut rng, &mut scenario);
         scenario
     }
 }

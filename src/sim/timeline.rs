@@ -78,6 +78,9 @@ pub fn describe(record: &Record) -> String {
             let alias = if via.is_alias() { format!(" as {}", via.name()) } else { String::new() };
             format!("c{client}#{session} sent {message_id} {content:?}{alias}")
         }
+        Event::SentAgain { client, session, message_id } => {
+            format!("c{client}#{session} sent {message_id} again, right behind it")
+        }
         Event::SentPing { client, session } => format!("c{client}#{session} sent a JSON ping"),
         Event::Received { client, session, frame } => {
             format!("c{client}#{session} got {}", frame_text(frame))

@@ -48,7 +48,10 @@ pub struct Record {
 ///   gateway ([`Fault::Stop`], [`Event::ServiceStopped`]); tokens without any one of the five
 ///   required claims, and wrong issuers and audiences that are near misses of auth's own. A 101
 ///   records the subprotocol it named against the client's offer (`Echo`).
-pub const TRACE_FORMAT_VERSION: u32 = 6;
+/// - 7: drawn scenarios draw clients that send their first message twice, the copy right behind
+///   it ([`Event::SentAgain`]) and a JSON ping behind that, and that send a later message under the
+///   id of the first once it is answered.
+pub const TRACE_FORMAT_VERSION: u32 = 7;
 
 /// The host name faults are recorded under.
 pub const SIM_HOST: &str = "sim";
@@ -143,6 +146,14 @@ pub enum Event {
         content: String,
         #[serde(default, skip_serializing_if = "MessageType::is_user_message")]
         via: MessageType,
+    },
+    /// The client sent its message `message_id` again, the same frame, right behind the first
+    /// while that is in flight; recorded as it is handed to the WebSocket. Not a message of its
+    /// own: the gateway must refuse it as a duplicate.
+    SentAgain {
+        client: usize,
+        session: u32,
+        message_id: String,
     },
     /// The client sent a `{"type": "ping"}` frame, recorded as it is handed to the WebSocket.
     SentPing {
@@ -248,6 +259,7 @@ impl Event {
             | Event::ConnectFailed { client, session, .. }
             | Event::Handshake { client, session, .. }
             | Event::Sent { client, session, .. }
+            | Event::SentAgain { client, session, .. }
             | Event::Received { client, session, .. }
             | Event::SentBad { client, session, .. }
             | Event::Pinged { client, session }

@@ -57,8 +57,13 @@ pub fn misanswered(
         Event::SentBad { .. } => Some(record.at_ms),
         _ => None,
     });
-    for (at_ms, frame) in session.frames() {
-        let ServerFrame::Error(error) = frame else { continue };
+    for (index, record) in session.records.iter().enumerate() {
+        let Event::Received { frame: ServerFrame::Error(error), .. } = &record.event else { continue };
+        let at_ms = record.at_ms;
+        // A copy of a message refused as a duplicate is judged as one.
+        if error.message_id.as_deref().is_some_and(|id| session.copied_last(id, index)) {
+            continue;
+        }
         let frame_flaw = bad.filter(|bad| !bad.is_upgrade() && sent_bad_at.is_some_and(|sent| sent <= at_ms));
         let (caused, clause) = match error.code {
             ErrorCode::BadMessage => (frame_flaw.is_some_and(|bad| bad != BadInput::NotUtf8), BAD_FRAME_ONLY),

@@ -40,8 +40,17 @@ pub fn read_past_too_big(
     judged.push(FRAME_SIZE_KEPT);
     let big = sent[first_big];
     let read_past: Vec<&str> = sent[first_big..].iter().map(|s| s.message_id).collect();
-    let (at_ms, frame) = session.frames().find(|(_, frame)| {
-        frame.as_event().is_some_and(|(_, event)| read_past.contains(&event.message_id.as_str()))
+    // Frames after the big one's sending: an id used again may have been answered before.
+    let big_sent = session.records.iter().position(
+        |r| matches!(&r.event, Event::Sent { message_id, .. } if r.at_ms == big.at_ms && message_id == big.message_id),
+    )?;
+    let (at_ms, frame) = session.records[big_sent..].iter().find_map(|record| match &record.event {
+        Event::Received { frame, .. }
+            if frame.as_event().is_some_and(|(_, event)| read_past.contains(&event.message_id.as_str())) =>
+        {
+            Some((record.at_ms, frame))
+        }
+        _ => None,
     })?;
     let about = frame.message_id().unwrap_or_default();
     let which = if about == big.message_id { "it" } else { "a message sent after it" };
@@ -110,7 +119,7 @@ pub fn uncaused(
         ),
         // The bucket starts full, so the first `message_burst` messages are always admitted.
         ErrorCode::RateLimited => {
-            let sent = session.sent().filter(|sent| sent.at_ms <= at_ms).count();
+            let sent = session.user_message_frames().filter(|(sent_ms, _)| *sent_ms <= at_ms).count();
             if sent > limits.message_burst as usize {
                 return None;
             }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
+use crate::protocol::{ErrorCode, ErrorFrame, EventKind, ServerFrame};
 use crate::rules::Clause;
 use crate::sim::scenario::GatewayLimits;
 
@@ -24,7 +24,7 @@ pub fn judge(
     limits: &GatewayLimits,
     judged: &mut Vec<Clause>,
 ) -> Vec<(Clause, u64, String)> {
-    if session.sent().nth(limits.message_burst as usize).is_some() {
+    if session.user_message_frames().nth(limits.message_burst as usize).is_some() {
         judged.push(KEPT);
     }
     let over = over_the_rate(session, limits).map(|(at_ms, problem)| (KEPT, at_ms, problem));
@@ -53,33 +53,87 @@ enum Verdict<'t> {
     Other,
 }
 
-/// Each message the session sent, when, and its verdict, in the order sent: the order the
-/// gateway judged them in, as it reads a session's frames in order.
+/// Each user message frame the session sent (copies included), when, and its verdict, in the
+/// order sent: the order the gateway judged them in, as it reads a session's frames in order.
 fn judged<'t>(session: &Session<'t>) -> Vec<(u64, Verdict<'t>)> {
-    /// What the client heard of one message: first when, whether the agent worked on it, and its
-    /// `RATE_LIMITED`, if it got one.
-    struct Heard<'t> {
-        first: u64,
-        worked_on: bool,
-        refused: Option<(u64, &'t ErrorFrame)>,
-    }
-    let mut heard_of: BTreeMap<&str, Heard<'t>> = BTreeMap::new();
+    let frames: Vec<(u64, &str)> = session.user_message_frames().collect();
+    let mut sends: BTreeMap<&str, usize> = BTreeMap::new();
+    frames.iter().for_each(|(_, id)| *sends.entry(id).or_default() += 1);
+    let mut outcomes: BTreeMap<&str, Outcomes<'t>> = BTreeMap::new();
     for (at_ms, frame) in session.frames() {
         let Some(id) = frame.message_id() else { continue };
-        let heard = heard_of.entry(id).or_insert(Heard { first: at_ms, worked_on: false, refused: None });
-        heard.worked_on |= frame.as_event().is_some();
-        if let ServerFrame::Error(error) = frame
-            && error.code == ErrorCode::RateLimited
-        {
-            heard.refused.get_or_insert((at_ms, error));
+        outcomes.entry(id).or_default().take(at_ms, frame);
+    }
+    // An id sent once has one verdict; one sent again (a copy, or a new message under an answered
+    // id) has an outcome per frame, given to its frames in the order they were sent.
+    let mut verdicts: BTreeMap<&str, std::vec::IntoIter<Verdict<'t>>> = outcomes
+        .into_iter()
+        .map(|(id, outcomes)| {
+            let verdicts =
+                if sends.get(id).copied().unwrap_or(0) > 1 { outcomes.each() } else { vec![outcomes.one()] };
+            (id, verdicts.into_iter())
+        })
+        .collect();
+    frames
+        .into_iter()
+        .map(|(sent, id)| (sent, verdicts.get_mut(id).and_then(Iterator::next).unwrap_or(Verdict::Other)))
+        .collect()
+}
+
+/// What the client heard about one id, in the order it arrived.
+#[derive(Default)]
+struct Outcomes<'t> {
+    /// When it was first heard of.
+    first: Option<u64>,
+    /// When each run of the agent on it began, each `RATE_LIMITED`, and each `BAD_MESSAGE`: a
+    /// copy refused as a duplicate took its token as an admitted message does.
+    each: Vec<(u64, Verdict<'t>)>,
+    worked_on: bool,
+    running: bool,
+}
+
+impl<'t> Outcomes<'t> {
+    fn take(&mut self, at_ms: u64, frame: &'t ServerFrame) {
+        self.first.get_or_insert(at_ms);
+        match frame {
+            ServerFrame::Error(error) if error.code == ErrorCode::RateLimited => {
+                self.each.push((at_ms, Verdict::Refused { at: at_ms, error }));
+            }
+            ServerFrame::Error(error) if error.code == ErrorCode::BadMessage => {
+                self.each.push((at_ms, Verdict::Admitted { heard: at_ms }));
+            }
+            _ => {
+                let Some((kind, _)) = frame.as_event() else { return };
+                self.worked_on = true;
+                if !self.running {
+                    self.each.push((at_ms, Verdict::Admitted { heard: at_ms }));
+                }
+                self.running = kind != EventKind::AgentCompleted;
+            }
         }
     }
-    let verdict = |id: &str| match heard_of.get(id) {
-        Some(Heard { first, worked_on: true, .. }) => Verdict::Admitted { heard: *first },
-        Some(Heard { refused: Some((at, error)), .. }) => Verdict::Refused { at: *at, error },
-        _ => Verdict::Other,
-    };
-    session.sent().map(|sent| (sent.at_ms, verdict(sent.message_id))).collect()
+
+    /// The verdict of the only frame sent under the id: admitted, heard of when anything about it
+    /// first came, if the agent worked on it; else refused, if it was.
+    fn one(self) -> Verdict<'t> {
+        let first = self.first.unwrap_or_default();
+        if self.worked_on {
+            return Verdict::Admitted { heard: first };
+        }
+        self.each
+            .into_iter()
+            .map(|(_, verdict)| verdict)
+            .find(|v| matches!(v, Verdict::Refused { .. }))
+            .unwrap_or(Verdict::Other)
+    }
+
+    /// The verdicts of the frames sent under the id, earliest outcome first: each frame was judged
+    /// before its own outcome was heard and after the frames sent before it, so the earliest
+    /// outcomes go to the earliest frames.
+    fn each(mut self) -> Vec<Verdict<'t>> {
+        self.each.sort_by_key(|(at_ms, _)| *at_ms);
+        self.each.into_iter().map(|(_, verdict)| verdict).collect()
+    }
 }
 
 /// The bucket's size and refill per second.
@@ -283,6 +337,34 @@ mod tests {
         let found = refused_third(300, 100);
         assert_eq!(found, ["session c0#1: RATE_LIMITED while the bucket held at least 1.16 tokens"]);
         assert_eq!(refused_third(200, 100), Vec::<String>::new(), "by 200 ms at most 0.8 tokens may be back");
+    }
+
+    #[test]
+    fn a_copy_refused_as_a_duplicate_took_a_token() {
+        // Burst 2 at 1 a second: the first message and its copy empty the bucket, so the second
+        // message is rightly refused; without the copy the bucket would still have held a token.
+        let duplicate =
+            ErrorFrame::new(ErrorCode::BadMessage, "duplicate message id").about(Some(message_id(0, 0)));
+        let refused = ErrorFrame::new(ErrorCode::RateLimited, "too many messages; retry in 990 ms")
+            .about(Some(message_id(0, 1)));
+        let mut builder = alice(1);
+        let frames = builder.agent_frames(0, 1, 0, "a");
+        let copied =
+            builder.sent(0, 1, 0, "a").sent_again(0, 1, 0).received(0, 1, ServerFrame::Error(duplicate));
+        let answered = frames.into_iter().fold(copied, |b, frame| b.received(0, 1, frame));
+        let second = answered.sent(0, 1, 1, "b").received(0, 1, ServerFrame::Error(refused));
+        assert_eq!(violations(check, &second.build()), []);
+        let uncopied = alice(1).message(0, 1, 0, "a").sent(0, 1, 1, "b").received(
+            0,
+            1,
+            ServerFrame::Error(
+                ErrorFrame::new(ErrorCode::RateLimited, "too many messages; retry in 990 ms")
+                    .about(Some(message_id(0, 1))),
+            ),
+        );
+        let found: Vec<String> =
+            violations(check, &uncopied.build()).into_iter().map(|v| v.message).collect();
+        assert!(found.iter().any(|m| m.contains("RATE_LIMITED while the bucket held at least 1.00 tokens")), "{found:?}");
     }
 
     #[test]

@@ -37,10 +37,14 @@ fn names(frame: &ServerFrame, message_id: &str) -> bool {
     frame.message_id() == Some(message_id)
 }
 
-/// The first frame after `from` (an index into the session's records) about `message_id`.
+/// The first frame after `from` (an index into the session's records) about `message_id`, but
+/// for a refusal of a copy of the message, sent right behind it.
 fn answer<'t>(session: &Session<'t>, from: usize, message_id: &str) -> Option<&'t ServerFrame> {
-    session.records[from..].iter().find_map(|record| match &record.event {
-        Event::Received { frame, .. } if names(frame, message_id) => Some(frame),
+    session.records.iter().enumerate().skip(from).find_map(|(index, record)| match &record.event {
+        Event::Received { frame, .. } if names(frame, message_id) => match frame {
+            ServerFrame::Error(_) if session.copied_last(message_id, index) => None,
+            _ => Some(frame),
+        },
         _ => None,
     })
 }

@@ -51,6 +51,11 @@ pub struct ClientSpec {
     /// waiting for `connection_established`: the gateway must hold it unread until it has sent
     /// that, then answer it. Default false.
     pub eager: bool,
+    /// Sends its first message twice, the copy right behind it and a JSON ping behind the copy:
+    /// while the first is in flight the gateway must refuse the copy `BAD_MESSAGE` naming its id,
+    /// and the pong shows the copy was read by then. Once the first is answered, sends its next
+    /// message under the same id, which the gateway must take as a new message. Default false.
+    pub resends: bool,
 }
 
 /// The `type` a client sends a user message under: `user_message` or one of its aliases.
@@ -217,6 +222,7 @@ impl Default for ClientSpec {
             aliases: false,
             pings: false,
             eager: false,
+            resends: false,
         }
     }
 }

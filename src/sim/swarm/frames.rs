@@ -24,3 +24,13 @@ pub(super) fn client_frames(rng: &mut Rng, scenario: &mut Scenario) {
             rng.random_bool(1.0 / 6.0) && client.burst <= EAGER_BURST && client.content_bytes.is_none();
     }
 }
+
+/// One client in ten (of those that send no bad frame and do not send before the session is
+/// established, whose refusals would mix with the copy's) sends its first message twice and later
+/// reuses its id. Drawn last of all, so that a seed's other draws stay what they were.
+pub(super) fn resends(rng: &mut Rng, scenario: &mut Scenario) {
+    for client in &mut scenario.clients {
+        let frame_flaw = client.bad_input.is_some_and(|bad| !bad.is_upgrade());
+        client.resends = rng.random_bool(0.1) && !client.eager && !frame_flaw;
+    }
+}
