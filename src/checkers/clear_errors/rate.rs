@@ -364,7 +364,10 @@ mod tests {
         );
         let found: Vec<String> =
             violations(check, &uncopied.build()).into_iter().map(|v| v.message).collect();
-        assert!(found.iter().any(|m| m.contains("RATE_LIMITED while the bucket held at least 1.00 tokens")), "{found:?}");
+        assert!(
+            found.iter().any(|m| m.contains("RATE_LIMITED while the bucket held at least 1.00 tokens")),
+            "{found:?}"
+        );
     }
 
     #[test]
