@@ -19,11 +19,13 @@ use bad_input::bad_inputs;
 use calls::service_calls;
 use frames::{client_frames, resends};
 use limits::{limits, workloads};
+use outages::outage_during_connects;
 
 pub mod bad_input;
 pub mod calls;
 mod frames;
 mod limits;
+mod outages;
 
 /// The fault kinds one run has, each drawn with even odds.
 #[derive(Clone, Copy, Debug)]
@@ -120,6 +122,7 @@ impl Scenario {
         service_calls(&mut rng, &mut scenario);
         graceful_stop(&mut rng, &mut scenario);
         resends(&mut rng, &mut scenario);
+        outage_during_connects(&mut rng, &mut scenario);
         scenario
     }
 }
@@ -173,7 +176,7 @@ fn idle_sessions(rng: &mut Rng, scenario: &mut Scenario) {
     }
 }
 
-/// Drawn last: in one run in twenty-five the gateway is asked to shut down gracefully (§2.12), and
+/// Drawn after the calls: in one run in twenty-five the gateway is asked to shut down gracefully (§2.12), and
 /// is not started again. Mostly just after a client sent a message, so that the drain meets
 /// messages in flight and queued; otherwise at any time in the first 6 s.
 fn graceful_stop(rng: &mut Rng, scenario: &mut Scenario) {

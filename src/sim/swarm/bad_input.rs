@@ -1,4 +1,4 @@
-//! Drawn after every other draw of a seed: the clients that get something wrong on purpose, and
+//! Drawn after the workloads: the clients that get something wrong on purpose, and
 //! how each presents its token. A bad input reached by no run is a path the campaign never tests.
 
 use rand::Rng as _;

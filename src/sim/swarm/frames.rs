@@ -1,4 +1,4 @@
-//! Drawn after every other draw of a seed: which clients use the rest of the protocol's client
+//! Drawn after the bad input: which clients use the rest of the protocol's client
 //! frames, and when. A frame no run sends is a path of the gateway's reader the campaign never
 //! tests.
 
@@ -27,7 +27,8 @@ pub(super) fn client_frames(rng: &mut Rng, scenario: &mut Scenario) {
 
 /// One client in ten (of those that send no bad frame and do not send before the session is
 /// established, whose refusals would mix with the copy's) sends its first message twice and later
-/// reuses its id. Drawn last of all, so that a seed's other draws stay what they were.
+/// reuses its id. Drawn after the graceful stop, so that a seed's earlier draws stay what they
+/// were.
 pub(super) fn resends(rng: &mut Rng, scenario: &mut Scenario) {
     for client in &mut scenario.clients {
         let frame_flaw = client.bad_input.is_some_and(|bad| !bad.is_upgrade());

@@ -56,11 +56,9 @@ pub(super) fn limits(rng: &mut Rng, network: &Network) -> GatewayLimits {
     let outbound_frames = pick(defaults.outbound_frames as u64, 1, 8) as usize;
     let max_queued_messages = pick(defaults.max_queued_messages as u64, 1, 2) as usize;
     let max_frame_bytes = pick(defaults.max_frame_bytes as u64, 150, 600) as usize;
-    let connect_deadline_ms = pick(defaults.connect_deadline_ms, 1000, 5000);
-    let slowest = network.links.iter().map(|link| link.latency_ms.1).fold(network.latency_ms.1, u64::max);
-    let connect_deadline_ms = connect_deadline_ms.max(8 * slowest + 100);
+    let connect_deadline_ms = fitted(network, pick(defaults.connect_deadline_ms, 1000, 5000), 0).0;
     let per_try_timeout_ms =
-        pick(defaults.per_try_timeout_ms, 200, connect_deadline_ms).max(4 * slowest + 50);
+        fitted(network, 0, pick(defaults.per_try_timeout_ms, 200, connect_deadline_ms)).1;
     let first_backoff = pick(defaults.backoff_ms.0, 10, 500);
     let backoff_ms = (first_backoff, pick(defaults.backoff_ms.1, first_backoff, 2000).max(first_backoff));
     GatewayLimits {
@@ -74,4 +72,11 @@ pub(super) fn limits(rng: &mut Rng, network: &Network) -> GatewayLimits {
         per_try_timeout_ms,
         backoff_ms,
     }
+}
+
+/// A connect deadline and per-try timeout raised, where they fall short, to what a healthy call
+/// over `network` needs: four of the slowest link's one-way trips a call, eight a deadline.
+pub(super) fn fitted(network: &Network, deadline_ms: u64, per_try_ms: u64) -> (u64, u64) {
+    let slowest = network.links.iter().map(|link| link.latency_ms.1).fold(network.latency_ms.1, u64::max);
+    (deadline_ms.max(8 * slowest + 100), per_try_ms.max(4 * slowest + 50))
 }
