@@ -50,7 +50,8 @@ pub struct Record {
 ///   records the subprotocol it named against the client's offer (`Echo`).
 /// - 7: drawn scenarios draw clients that send their first message twice, the copy right behind
 ///   it ([`Event::SentAgain`]) and a JSON ping behind that, and that send a later message under the
-///   id of the first once it is answered.
+///   id of the first once it is answered; and, in one run in ten, an outage of auth or idgen
+///   across a wave of connects.
 pub const TRACE_FORMAT_VERSION: u32 = 7;
 
 /// The host name faults are recorded under.
