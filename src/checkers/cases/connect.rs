@@ -1,11 +1,11 @@
 //! Cases for the rules of the handshake and the connect sequence (`src/rules/connect.rs`).
 
+use crate::checkers::expected::MAX_TOKEN_BYTES;
 use crate::protocol::ErrorCode::{AuthFailed, AuthUnavailable, BadMessage, IdgenUnavailable, TokenExpired};
 use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
 use crate::rules::Clause;
 use crate::sim::scenario::{AUTH, BadInput, IDGEN, TokenKind};
 use crate::sim::trace::{Echo, Event, Fault, Trace};
-use crate::token::MAX_TOKEN_BYTES;
 
 use super::{Case, alice, judge};
 use crate::checkers::testing::TraceBuilder;

@@ -8,11 +8,11 @@
 //! gateway before it wrote the close: the gateway may have closed the session for another reason
 //! (an idle timeout, say) while the frame was on its way.
 
+use crate::checkers::expected::MAX_TOKEN_BYTES;
 use crate::protocol::{CloseCode, ErrorCode, ServerFrame};
 use crate::rules::Clause;
 use crate::sim::scenario::{BadInput, GATEWAY};
 use crate::sim::trace::{Event, Side};
-use crate::token::MAX_TOKEN_BYTES;
 
 use super::super::conditions::Conditions;
 use super::super::history::History;
@@ -217,11 +217,11 @@ fn after_bad_frame(
 #[cfg(test)]
 mod tests {
     use crate::checkers::clear_errors::check;
+    use crate::checkers::expected::MAX_TOKEN_BYTES;
     use crate::checkers::testing::{TraceBuilder, context, violations};
     use crate::protocol::{ErrorCode, ErrorFrame, ServerFrame};
     use crate::sim::scenario::BadInput;
     use crate::sim::trace::Event;
-    use crate::token::MAX_TOKEN_BYTES;
 
     fn messages(trace: TraceBuilder) -> Vec<String> {
         violations(check, &trace.build()).into_iter().map(|v| v.message).collect()
