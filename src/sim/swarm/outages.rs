@@ -44,8 +44,8 @@ fn warming_up(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     }
 }
 
-/// All clients but the last connect in the first 200 ms, leaving the gateway as many kept
-/// connections to the dependency; it crashes 1.5 to 2 s in, silently, for 200 to 600 ms, and the
+/// All clients but the last connect at one instant in the first 200 ms, leaving the gateway as
+/// many kept connections to the dependency; it crashes 1.5 to 2 s in, silently, for 200 to 600 ms, and the
 /// last client connects as it does. Each call on a dead connection costs a per-try timeout of a
 /// quarter to a third of the deadline.
 fn crashed(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
@@ -56,9 +56,11 @@ fn crashed(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     let deadline = rng.random_range(4000..=5000);
     let per_try = rng.random_range(deadline / 4..=deadline / 3);
     retry_policy(rng, scenario, deadline, per_try);
+    // At the same instant, so that their calls overlap and each keeps a connection of its own.
+    let wave_ms = rng.random_range(0..=200);
     let last = scenario.clients.len() - 1;
     for client in &mut scenario.clients[..last] {
-        client.start_ms = rng.random_range(0..=200);
+        client.start_ms = wave_ms;
     }
     scenario.clients[last].start_ms = crash_ms + rng.random_range(0..=200);
 }
