@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// WebSocket close codes the gateway uses (RFC 6455 §7.4.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(into = "u16", try_from = "u16")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CloseCode {
     /// The client closed, or the server shut down cleanly after in-flight messages finished.
     Normal,
@@ -39,24 +38,6 @@ impl CloseCode {
             CloseCode::Internal => 1011,
             CloseCode::TryAgainLater => 1013,
         }
-    }
-
-    pub fn from_u16(code: u16) -> Option<CloseCode> {
-        CloseCode::ALL.into_iter().find(|c| c.as_u16() == code)
-    }
-}
-
-impl From<CloseCode> for u16 {
-    fn from(code: CloseCode) -> u16 {
-        code.as_u16()
-    }
-}
-
-impl TryFrom<u16> for CloseCode {
-    type Error = String;
-
-    fn try_from(code: u16) -> Result<CloseCode, String> {
-        CloseCode::from_u16(code).ok_or_else(|| format!("{code} is not a gateway close code"))
     }
 }
 
@@ -193,7 +174,5 @@ mod tests {
         for (error, close) in table {
             assert_eq!(error.close_code().map(CloseCode::as_u16), close, "{error:?}");
         }
-        assert_eq!(CloseCode::from_u16(1013), Some(CloseCode::TryAgainLater));
-        assert_eq!(CloseCode::from_u16(1001), None);
     }
 }

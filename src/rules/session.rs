@@ -105,8 +105,8 @@ pub(super) static RULES: &[Rule] = &[
                    the message id when the frame had one, and the session stays open.",
         kept: demand(
             CLEAR_ERRORS,
-            "such a frame gets `BAD_MESSAGE` before anything about a later message, and later messages are \
-             answered",
+            "such a frame gets `BAD_MESSAGE` saying what was wrong in the design's words (an unknown type cut \
+             to 64 characters) before anything about a later message, and later messages are answered",
         ),
         justified: demand(CLEAR_ERRORS, "`BAD_MESSAGE` only after a frame the protocol cannot use"),
     },

@@ -33,6 +33,7 @@ mod content;
 mod receive;
 mod replies;
 
+pub use bad_input::UNKNOWN_TYPE;
 pub use content::message_id;
 
 /// Where the gateway listens in every simulation.

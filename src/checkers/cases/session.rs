@@ -215,7 +215,10 @@ fn session_error(code: ErrorCode, message: Option<String>) -> ErrorFrame {
 fn bad_frame_then_message(bad: BadInput, told: Option<ErrorCode>) -> Trace {
     let sent = alice_session().sent_bad(0, 1, bad);
     let answered = match told {
-        Some(code) => sent.errored(0, 1, session_error(code, None)),
+        Some(code) => {
+            let wording = "malformed JSON: EOF while parsing a value at line 1 column 33";
+            sent.errored(0, 1, ErrorFrame::new(code, wording).in_context(&alice()))
+        }
         None => sent,
     };
     answered.message(0, 1, 0, CONTENT).build()

@@ -11,6 +11,7 @@
 use crate::checkers::expected::MAX_TOKEN_BYTES;
 use crate::protocol::{CloseCode, ErrorCode, ServerFrame};
 use crate::rules::Clause;
+use crate::sim::client::UNKNOWN_TYPE;
 use crate::sim::scenario::{BadInput, GATEWAY};
 use crate::sim::trace::{Event, Side};
 
@@ -153,6 +154,22 @@ fn handshake(bad: Option<BadInput>, status: u16, body: Option<&str>) -> Option<S
     }
 }
 
+/// What is wrong with the words of the first error after a bad frame: the design says what each
+/// says was wrong (§2.7), an unknown type cut to 64 characters.
+fn misworded(bad: BadInput, message: &str) -> Option<String> {
+    let (fits, wanted) = match bad {
+        BadInput::NotJson => (message.starts_with("malformed JSON: "), "`malformed JSON: ...`".to_owned()),
+        BadInput::MissingField => (message == "missing field `id`", "``missing field `id` ``".to_owned()),
+        BadInput::UnknownType => {
+            let cut: String = UNKNOWN_TYPE.chars().take(64).collect();
+            let wanted = format!("unknown message type {cut:?}");
+            (message == wanted, format!("`{wanted}`"))
+        }
+        _ => return None,
+    };
+    (!fits).then(|| format!("the error for {bad:?} says {message:?}, not {wanted}"))
+}
+
 /// After the session's bad frame: a `BAD_MESSAGE` before anything about a later message, which
 /// shows the gateway read on; after one that is not UTF-8, nothing about a later message, and a
 /// close by the server with 1007.
@@ -179,6 +196,9 @@ fn after_bad_frame(
             Event::Received { frame: ServerFrame::Error(error), .. }
                 if error.code == ErrorCode::BadMessage || error.code == ErrorCode::BadEncoding =>
             {
+                if !told && let Some(problem) = misworded(bad, &error.message) {
+                    return vec![(record.at_ms, problem)];
+                }
                 told = true;
             }
             Event::Received { frame, .. } if frame.message_id().is_some_and(|id| later.contains(&id)) => {
@@ -216,6 +236,7 @@ fn after_bad_frame(
 
 #[cfg(test)]
 mod tests {
+    use super::UNKNOWN_TYPE;
     use crate::checkers::clear_errors::check;
     use crate::checkers::expected::MAX_TOKEN_BYTES;
     use crate::checkers::testing::{TraceBuilder, context, violations};
@@ -228,7 +249,8 @@ mod tests {
     }
 
     fn error(code: ErrorCode) -> ServerFrame {
-        ServerFrame::Error(ErrorFrame::new(code, "bad").in_context(&context("a1", "alice")))
+        let wording = "malformed JSON: EOF while parsing a value at line 1 column 33";
+        ServerFrame::Error(ErrorFrame::new(code, wording).in_context(&context("a1", "alice")))
     }
 
     /// Alice's session after her client sent `bad`.
@@ -364,5 +386,24 @@ mod tests {
         assert!(found[0].contains("an upgrade request with a token got HTTP 401 AUTH_FAILED"), "{found:?}");
         let found = messages(handshake(None, 401, ErrorCode::AuthFailed));
         assert!(found[0].contains("an upgrade request with a token got HTTP 401 AUTH_FAILED"), "{found:?}");
+    }
+
+    #[test]
+    fn a_bad_frame_must_be_told_what_was_wrong_in_the_designs_words() {
+        let told = |bad: BadInput, wording: &str| {
+            let error = ErrorFrame::new(ErrorCode::BadMessage, wording).in_context(&context("a1", "alice"));
+            messages(after(bad).received(0, 1, ServerFrame::Error(error)).message(0, 1, 0, "hi"))
+        };
+        let cut = format!("unknown message type {:?}", &UNKNOWN_TYPE[..64]);
+        assert_eq!(told(BadInput::UnknownType, &cut), Vec::<String>::new());
+        assert_eq!(told(BadInput::MissingField, "missing field `id`"), Vec::<String>::new());
+        let whole = format!("unknown message type {UNKNOWN_TYPE:?}");
+        let found = told(BadInput::UnknownType, &whole);
+        assert!(found[0].contains("not `unknown message type \"dance_with"), "{found:?}");
+        let found = told(BadInput::MissingField, "bad frame");
+        assert_eq!(
+            found,
+            ["session c0#1: the error for MissingField says \"bad frame\", not ``missing field `id` ``"]
+        );
     }
 }

@@ -57,12 +57,17 @@ impl Upgrade<'_> {
     }
 }
 
+/// The `type` of the frame a client sends for [`BadInput::UnknownType`]: longer than the 64
+/// characters the gateway's error message cuts a type to.
+pub const UNKNOWN_TYPE: &str =
+    "dance_with_me_until_the_gateway_has_read_more_than_sixty_four_characters_of_this";
+
 /// The frame a client sends for `bad`, if `bad` is a frame's flaw.
 pub fn frame(bad: BadInput) -> Option<Message> {
     let text = |text: &str| Some(Message::text(text));
     match bad {
         BadInput::NotJson => text(r#"{"type": "user_message", "id": "#),
-        BadInput::UnknownType => text(r#"{"type": "dance"}"#),
+        BadInput::UnknownType => Some(Message::text(serde_json::json!({ "type": UNKNOWN_TYPE }).to_string())),
         BadInput::MissingField => text(r#"{"type": "user_message", "payload": {"content": "who am I"}}"#),
         BadInput::Binary => Some(Message::binary(vec![0x00, 0x01, 0xfe])),
         // tungstenite will not make a text message of bytes that are not UTF-8; a raw frame it sends.
