@@ -1,11 +1,10 @@
-//! Drawn last of all: in one run in ten, a dependency out across a wave of connects, under a retry
-//! policy whose backoff cap is short against its connect deadline.
+//! Drawn last of all: in one run in ten, a dependency out across a wave of connects.
 //!
 //! The swarm's other draws are independent, so they seldom meet all of it at once: a dependency
-//! out for seconds, clients connecting through the outage, a long deadline, a short cap. Yet that
-//! conjunction is where a retry loop goes wrong unseen: a backoff that outgrows its cap sleeps
-//! past a dependency that came back well before the deadline, and a pool that keeps the
-//! connections a crash left half open spends a per-try timeout on each of them.
+//! out for seconds, clients connecting through the outage or just after it, a retry policy shaped
+//! for it. Yet that conjunction is where a retry loop goes wrong unseen: a backoff that outgrows
+//! its cap sleeps past a dependency that came back well before the deadline, and a pool that keeps
+//! the connections a crash left dead tries each of them in turn.
 
 use rand::Rng as _;
 
@@ -36,42 +35,44 @@ fn warming_up(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     let spec = service_mut(scenario, dependency);
     *spec = ServiceSpec { conditions: spec.conditions.clone(), ..ServiceSpec::default() };
     spec.warmup_ms = rng.random_range(2000..=3000);
-    let per_try = rng.random_range(200..=400);
-    let deadline = rng.random_range(4500..=5000);
-    retry_policy(rng, scenario, deadline, per_try);
+    let (deadline, per_try) = (rng.random_range(4500..=5000), rng.random_range(200..=400));
+    // A first backoff of 20 to 100 ms capped at up to three times it: short against the deadline.
+    let first = rng.random_range(20..=100);
+    retry_policy(scenario, deadline, per_try, (first, rng.random_range(first..=3 * first)));
     for client in scenario.clients.iter_mut().take(4) {
         client.start_ms = rng.random_range(0..=300);
     }
 }
 
 /// All clients but the last connect at one instant in the first 200 ms, leaving the gateway as
-/// many kept connections to the dependency; it crashes 1.5 to 2 s in, silently, for 200 to 600 ms, and the
-/// last client connects as it does. Each call on a dead connection costs a per-try timeout of a
-/// quarter to a third of the deadline.
+/// many kept connections to the dependency; it crashes 1.5 to 2 s in, silently, for 200 to 600 ms,
+/// and the last client connects 100 to 300 ms after it is back. Every kept connection is then dead:
+/// the first call on one is reset at once, and a gateway that drops the others finds the new
+/// lifetime after one backoff, while one that keeps them pays a backoff for each, doubling from
+/// 200 to 400 ms.
 fn crashed(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     let crash_ms = rng.random_range(1500..=2000);
+    let down_ms = rng.random_range(200..=600);
     let spec = service_mut(scenario, dependency);
     *spec = ServiceSpec { conditions: spec.conditions.clone(), ..ServiceSpec::default() };
-    spec.restarts = vec![Restart::Crash { at: At::Ms(crash_ms), down_ms: Some(rng.random_range(200..=600)) }];
-    let deadline = rng.random_range(4000..=5000);
-    let per_try = rng.random_range(deadline / 4..=deadline / 3);
-    retry_policy(rng, scenario, deadline, per_try);
+    spec.restarts = vec![Restart::Crash { at: At::Ms(crash_ms), down_ms: Some(down_ms) }];
+    let (deadline, per_try) = (rng.random_range(4000..=5000), rng.random_range(300..=600));
+    retry_policy(scenario, deadline, per_try, (rng.random_range(200..=400), rng.random_range(1600..=2000)));
     // At the same instant, so that their calls overlap and each keeps a connection of its own.
     let wave_ms = rng.random_range(0..=200);
     let last = scenario.clients.len() - 1;
     for client in &mut scenario.clients[..last] {
         client.start_ms = wave_ms;
     }
-    scenario.clients[last].start_ms = crash_ms + rng.random_range(0..=200);
+    scenario.clients[last].start_ms = crash_ms + down_ms + rng.random_range(100..=300);
 }
 
-/// A deadline and per-try timeout, fitted to the network as the swarm's limits are, and a first
-/// backoff of 20 to 100 ms capped at up to three times it.
-fn retry_policy(rng: &mut Rng, scenario: &mut Scenario, deadline: u64, per_try: u64) {
-    let first = rng.random_range(20..=100);
+/// A retry policy: the deadline and per-try timeout fitted to the network, as the swarm's limits
+/// are, and the backoff as given.
+fn retry_policy(scenario: &mut Scenario, deadline: u64, per_try: u64, backoff_ms: (u64, u64)) {
     let limits = &mut scenario.limits;
     (limits.connect_deadline_ms, limits.per_try_timeout_ms) = fitted(&scenario.network, deadline, per_try);
-    limits.backoff_ms = (first, rng.random_range(first..=3 * first));
+    limits.backoff_ms = backoff_ms;
 }
 
 fn service_mut<'s>(scenario: &'s mut Scenario, name: &str) -> &'s mut ServiceSpec {
