@@ -111,6 +111,17 @@ pub(super) static RULES: &[Rule] = &[
         ),
     },
     Rule {
+        id: "token.length",
+        section: SECTION,
+        sentence: "A token longer than 8 KiB (8,192 bytes) is `malformed` without being parsed: nothing \
+                   legitimate comes close, and parsing tens of KiB per attempt would only serve an attacker.",
+        kept: demand(
+            CLEAR_ERRORS,
+            "auth answers a caller's token over 8 KiB, valid in every other way, `malformed`",
+        ),
+        justified: demand(CLEAR_ERRORS, "auth accepts a caller's valid token of at most 8 KiB"),
+    },
+    Rule {
         id: "token.malformed",
         section: SECTION,
         sentence: "Text that is not a JWT is `malformed`.",

@@ -17,7 +17,7 @@ use super::net::SimNet;
 use super::scenario::{AUTH, CALL_TIMEOUT_MS, CALLER_HOST, Scenario, ServiceCall, ServiceRequest, TokenKind};
 use super::seeds::{Purpose, rng};
 use super::trace::{Event, Recorder};
-use super::workload::mint_token;
+use super::workload::{mint_token, padded_token};
 use crate::net::Net;
 use crate::services::auth::SERVICE_SECRET_HEADER;
 
@@ -79,9 +79,15 @@ fn request(request: &ServiceRequest, at_ms: u64, seed: u64) -> Request<Full<Byte
         ServiceRequest::Health { .. } => builder(Method::GET, "/healthz")
             .body(Full::new(Bytes::new()))
             .expect("a request of constant parts"),
-        ServiceRequest::Validate { secret } => {
+        ServiceRequest::Validate { secret, token_bytes } => {
             let mut rng = rng(seed, Purpose::Caller);
-            let token = mint_token(TokenKind::default(), "alice", unix_secs_at(at_ms, 0), &mut rng).token;
+            let now = unix_secs_at(at_ms, 0);
+            let token = match token_bytes {
+                Some(bytes) => {
+                    padded_token("alice", now, *bytes).expect("validated: a length a JWT can have")
+                }
+                None => mint_token(TokenKind::default(), "alice", now, &mut rng).token,
+            };
             let mut builder = builder(Method::POST, "/auth/validate");
             if let Some(value) = secret.present(service_secret().expose()) {
                 builder = builder.header(SERVICE_SECRET_HEADER, value);

@@ -158,3 +158,22 @@ pub(crate) fn mint_token(kind: TokenKind, user: &str, now: u64, rng: &mut Rng) -
     let exp = (kind != TokenKind::MissingClaim { claim: RequiredClaim::Exp }).then_some(claims.exp);
     Minted { token, exp, nbf: claims.nbf }
 }
+
+/// `user`'s token, valid for an hour from `now`, padded with a `pad` claim to exactly `bytes`
+/// bytes; none when no HS256 JWT of its claims is that long. A base64url segment is never one more
+/// than a multiple of four long, so a quarter of the lengths cannot be had.
+pub(crate) fn padded_token(user: &str, now: u64, bytes: usize) -> Option<String> {
+    let secret = jwt_secret().as_bytes();
+    let mut payload = serde_json::to_value(Claims::new(user, now, TOKEN_TTL_SECS)).expect("claims serialise");
+    payload["pad"] = "".into();
+    let bare = mint_payload(&payload, secret);
+    let (header, rest) = bare.split_once('.')?;
+    let signature = rest.rsplit_once('.')?.1;
+    // The payload's segment, and the JSON bytes that encode to exactly that many characters.
+    let segment = bytes.checked_sub(header.len() + signature.len() + 2)?;
+    let json_bytes = segment / 4 * 3 + [Some(0), None, Some(1), Some(2)][segment % 4]?;
+    let unpadded = serde_json::to_string(&payload).expect("claims serialise").len();
+    payload["pad"] = "p".repeat(json_bytes.checked_sub(unpadded)?).into();
+    let token = mint_payload(&payload, secret);
+    (token.len() == bytes).then_some(token)
+}

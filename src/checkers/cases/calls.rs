@@ -14,6 +14,9 @@ const SECRET_KEPT: Clause = Clause::kept("auth.service-secret");
 const SECRET_JUSTIFIED: Clause = Clause::justified("auth.service-secret");
 const USER_KEPT: Clause = Clause::kept("ids.user");
 const USER_JUSTIFIED: Clause = Clause::justified("ids.user");
+const LENGTH_KEPT: Clause = Clause::kept("token.length");
+const LENGTH_JUSTIFIED: Clause = Clause::justified("token.length");
+const MALFORMED: &str = r#"{"valid":false,"error":"malformed"}"#;
 
 /// auth and idgen, each warming up for a second after its start at 0 ms.
 fn warming() -> TraceBuilder {
@@ -25,7 +28,12 @@ fn health(service: &str) -> ServiceRequest {
 }
 
 fn validate(secret: SecretKind) -> ServiceRequest {
-    ServiceRequest::Validate { secret }
+    ServiceRequest::Validate { secret, token_bytes: None }
+}
+
+/// Alice's valid token padded to `bytes`, with the right secret.
+fn padded(bytes: usize) -> ServiceRequest {
+    ServiceRequest::Validate { secret: SecretKind::Right, token_bytes: Some(bytes) }
 }
 
 fn ids(user_id: &str) -> ServiceRequest {
@@ -37,6 +45,20 @@ const IDS: &str = r#"{"context_id":"ctx_a_1_0000000a","thread_id":"thread_a_2_00
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
+        Case {
+            clause: LENGTH_KEPT,
+            // The limit compared with `==`: a token longer still is parsed, and accepted.
+            violating: || judge(LENGTH_KEPT, &warming().call(0, padded(8193), 1500, 200, VALID).build()),
+            passing: || judge(LENGTH_KEPT, &warming().call(0, padded(8193), 1500, 200, MALFORMED).build()),
+        },
+        Case {
+            clause: LENGTH_JUSTIFIED,
+            // The limit compared with `>=`: a token of exactly 8 KiB refused.
+            violating: || {
+                judge(LENGTH_JUSTIFIED, &warming().call(0, padded(8192), 1500, 200, MALFORMED).build())
+            },
+            passing: || judge(LENGTH_JUSTIFIED, &warming().call(0, padded(8192), 1500, 200, VALID).build()),
+        },
         Case {
             clause: READY_KEPT,
             // healthz answered from the router, before the warm-up is looked at.

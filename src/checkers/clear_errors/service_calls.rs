@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use crate::checkers::conditions::Conditions;
-use crate::checkers::expected::{UserProblem, user_problem};
+use crate::checkers::expected::{MAX_TOKEN_BYTES, UserProblem, user_problem};
 use crate::checkers::{Findings, Violation};
 use crate::rules::Clause;
 use crate::sim::scenario::{SecretKind, ServiceRequest};
@@ -24,6 +24,8 @@ pub(super) const READY_JUSTIFIED: Clause = Clause::justified("service.readiness"
 pub(super) const SECRET_KEPT: Clause = Clause::kept("auth.service-secret");
 pub(super) const SECRET_JUSTIFIED: Clause = Clause::justified("auth.service-secret");
 pub(super) const USER_KEPT: Clause = Clause::kept("ids.user");
+const LENGTH_KEPT: Clause = Clause::kept("token.length");
+const LENGTH_JUSTIFIED: Clause = Clause::justified("token.length");
 pub(super) const USER_JUSTIFIED: Clause = Clause::justified("ids.user");
 
 const OK: u16 = 200;
@@ -143,13 +145,20 @@ fn judge(call: &Call<'_>, warmth: Warmth, findings: &mut Findings) {
     let warm = warmth == Warmth::Warm;
     match call.request {
         ServiceRequest::Health { .. } => {}
-        ServiceRequest::Validate { secret: SecretKind::Right } => {
+        ServiceRequest::Validate { secret: SecretKind::Right, token_bytes } => {
             findings.judged(SECRET_JUSTIFIED);
             if status == UNAUTHORIZED {
                 report(findings, SECRET_JUSTIFIED, "answered 401 to the right service secret".to_owned());
             }
+            if let Some(bytes) = token_bytes.filter(|_| warm && status == OK) {
+                let (clause, problem) = length_judged(bytes, call.body);
+                findings.judged(clause);
+                if let Some(problem) = problem {
+                    report(findings, clause, problem);
+                }
+            }
         }
-        ServiceRequest::Validate { secret } if warm => {
+        ServiceRequest::Validate { secret, .. } if warm => {
             findings.judged(SECRET_KEPT);
             if status != UNAUTHORIZED || !call.body.is_empty() {
                 let body =
@@ -184,6 +193,24 @@ fn judge(call: &Call<'_>, warmth: Warmth, findings: &mut Findings) {
     }
 }
 
+/// The clause a 200 to alice's valid token padded to `bytes` bytes is judged by, and what is wrong
+/// with its `body`: over 8 KiB it must be refused `malformed`, at most that accepted for alice.
+fn length_judged(bytes: usize, body: &str) -> (Clause, Option<String>) {
+    let answer: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let (valid, user, error) =
+        (answer["valid"].as_bool(), answer["user_id"].as_str(), answer["error"].as_str());
+    if bytes > MAX_TOKEN_BYTES {
+        let refused = valid == Some(false) && error == Some("malformed");
+        (LENGTH_KEPT, (!refused).then(|| format!("answered {body:?} to a token over 8 KiB, not malformed")))
+    } else {
+        let accepted = valid == Some(true) && user == Some("alice");
+        (
+            LENGTH_JUSTIFIED,
+            (!accepted).then(|| format!("answered {body:?} to alice's valid token of at most 8 KiB")),
+        )
+    }
+}
+
 /// What is wrong with the answer `status` and `body` to a user id with `problem`: it must be 400,
 /// its body the reason in words.
 fn wrong_refusal(problem: UserProblem, status: u16, body: &str) -> Option<String> {
@@ -202,7 +229,10 @@ fn wrong_refusal(problem: UserProblem, status: u16, body: &str) -> Option<String
 fn describe(request: &ServiceRequest) -> String {
     match request {
         ServiceRequest::Health { .. } => "healthz".to_owned(),
-        ServiceRequest::Validate { secret } => format!("validate, secret {secret:?}"),
+        ServiceRequest::Validate { secret, token_bytes: None } => format!("validate, secret {secret:?}"),
+        ServiceRequest::Validate { secret, token_bytes: Some(bytes) } => {
+            format!("validate, secret {secret:?}, a token of {bytes} bytes")
+        }
         ServiceRequest::Ids { user_id } => format!("ids for {user_id:?}"),
     }
 }

@@ -24,8 +24,14 @@ pub struct ServiceCall {
 pub enum ServiceRequest {
     /// `GET /healthz` of auth or idgen.
     Health { service: String },
-    /// `POST /auth/validate` with a valid token of alice's, proving itself with `secret`.
-    Validate { secret: SecretKind },
+    /// `POST /auth/validate` with a valid token of alice's, proving itself with `secret`; the
+    /// token padded with a claim to exactly `token_bytes` bytes if given (a length a JWT can
+    /// have): at most 8 KiB auth must accept it, over that refuse it `malformed` unread.
+    Validate {
+        secret: SecretKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_bytes: Option<usize>,
+    },
     /// `POST /ids/session` for `user_id`.
     Ids { user_id: String },
 }

@@ -1,6 +1,6 @@
 //! [`Scenario::validate`]: what makes a scenario inconsistent, said before anything runs.
 
-use super::{At, Restart, SERVICES, Scenario, TokenKind};
+use super::{At, Restart, SERVICES, Scenario, ServiceRequest, TokenKind};
 
 /// The gateway pings at a third of its idle timeout, and an interval of zero cannot tick.
 const MIN_IDLE_TIMEOUT_MS: u64 = 100;
@@ -98,8 +98,27 @@ impl Scenario {
                 return Err(format!("a fault is timed after client {client}, which does not exist"));
             }
         }
+        for (index, call) in self.service_calls.iter().enumerate() {
+            if let ServiceRequest::Validate { token_bytes: Some(bytes), .. } = call.request
+                && !jwt_length(bytes)
+            {
+                return Err(format!(
+                    "service call {index}: no padded token of alice's is {bytes} bytes long"
+                ));
+            }
+        }
         Ok(())
     }
+}
+
+/// Whether a token of alice's claims, padded, can be `bytes` long: its claims take a few hundred
+/// bytes, and its payload's segment, what the HS256 header and signature leave of it (the same
+/// for any key), is never one more than a multiple of four characters long, as no base64url text
+/// is.
+fn jwt_length(bytes: usize) -> bool {
+    // `header.e30.signature`: `e30` encodes `{}`.
+    let fixed = crate::token::mint_payload(&serde_json::json!({}), b"any key").len() - "e30".len();
+    bytes >= 512 && (bytes - fixed) % 4 != 1
 }
 
 #[cfg(test)]
@@ -139,5 +158,16 @@ mod tests {
         assert_eq!(scenario.validate(), Ok(()));
         scenario.idle_timeout_ms = 0;
         assert!(scenario.validate().unwrap_err().contains("idle_timeout_ms"));
+    }
+
+    #[test]
+    fn a_padded_tokens_length_is_valid_exactly_when_such_a_token_can_be_minted() {
+        use crate::sim::workload::padded_token;
+        for bytes in (512..540).chain(8180..8200) {
+            let minted = padded_token("alice", 1_700_000_000, bytes);
+            assert_eq!(super::jwt_length(bytes), minted.is_some(), "{bytes} bytes");
+            assert!(minted.is_none_or(|token| token.len() == bytes), "{bytes} bytes");
+        }
+        assert!(super::jwt_length(8192) && super::jwt_length(8193));
     }
 }

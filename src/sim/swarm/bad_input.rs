@@ -9,7 +9,7 @@ use crate::sim::scenario::{BadInput, Scenario};
 
 /// The longest token the gateway reads, as the design gives it (§2.4), not as the gateway's code
 /// does: a limit mistyped there must meet tokens at the design's boundary.
-const MAX_TOKEN_BYTES: usize = 8 * 1024;
+pub(super) const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// Every bad input a client may send: each flaw of a frame and of an upgrade request, and tokens
 /// just at, just over and far over the gateway's limit.

@@ -7,6 +7,7 @@
 use rand::Rng as _;
 use rand::seq::IndexedRandom as _;
 
+use super::bad_input::MAX_TOKEN_BYTES;
 use crate::clock::Rng;
 use crate::sim::scenario::{AUTH, IDGEN, Scenario, SecretKind, ServiceCall, ServiceRequest};
 
@@ -55,7 +56,14 @@ pub(super) fn service_calls(rng: &mut Rng, scenario: &mut Scenario) {
                     let service = if rng.random() { AUTH } else { IDGEN };
                     ServiceRequest::Health { service: service.to_owned() }
                 }
-                1 => ServiceRequest::Validate { secret: *SecretKind::ALL.choose(rng).expect("not empty") },
+                1 => {
+                    let secret = *SecretKind::ALL.choose(rng).expect("not empty");
+                    // Alice's token as it is, or padded to just at and just over auth's limit.
+                    let token_bytes = *[None, None, Some(MAX_TOKEN_BYTES), Some(MAX_TOKEN_BYTES + 1)]
+                        .choose(rng)
+                        .expect("not empty");
+                    ServiceRequest::Validate { secret, token_bytes }
+                }
                 _ => {
                     let ids = if rng.random() { &refused } else { &served };
                     ServiceRequest::Ids { user_id: ids.choose(rng).expect("not empty").clone() }
