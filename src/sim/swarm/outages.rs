@@ -10,20 +10,22 @@ use rand::Rng as _;
 
 use super::limits::fitted;
 use crate::clock::Rng;
-use crate::sim::scenario::{AUTH, At, IDGEN, Restart, Scenario, ServiceSpec};
+use crate::sim::scenario::{AUTH, At, ClientSpec, IDGEN, Restart, Scenario, ServiceSpec};
 
-/// The fewest clients the crash needs: all but the last connect at once, so that the gateway
-/// keeps as many connections to the dependency, and the last connects once it has crashed.
-const CRASH_WAVE: usize = 6;
+/// The clients of the crash's wave, at least: with a backoff doubling from 400 ms, a gateway that
+/// tries four or more dead connections in turn takes longer than a session may once faults heal.
+const CRASH_WAVE: usize = 8;
 
 pub(super) fn outage_during_connects(rng: &mut Rng, scenario: &mut Scenario) {
     if !rng.random_bool(0.1) {
         return;
     }
-    let dependency = if rng.random() { AUTH } else { IDGEN };
-    if rng.random() || scenario.clients.len() < CRASH_WAVE {
+    if rng.random() {
+        let dependency = if rng.random() { AUTH } else { IDGEN };
         warming_up(rng, scenario, dependency);
     } else {
+        // auth mostly: every connect asks it, while idgen is asked only for sessions auth let in.
+        let dependency = if rng.random_bool(0.75) { AUTH } else { IDGEN };
         crashed(rng, scenario, dependency);
     }
 }
@@ -44,12 +46,12 @@ fn warming_up(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     }
 }
 
-/// All clients but the last connect at one instant in the first 200 ms, leaving the gateway as
-/// many kept connections to the dependency; it crashes 1.5 to 2 s in, silently, for 200 to 600 ms,
-/// and the last client connects 100 to 300 ms after it is back. Every kept connection is then dead:
-/// the first call on one is reset at once, and a gateway that drops the others finds the new
-/// lifetime after one backoff, while one that keeps them pays a backoff for each, doubling from
-/// 200 to 400 ms.
+/// A wave of clients (those drawn, and more of alice's to make at least eight) connects at one
+/// instant in the first 200 ms, leaving the gateway as many kept connections to the dependency; it
+/// crashes 1.5 to 2 s in, silently, for 200 to 600 ms, and one more client connects 100 to 300 ms
+/// after it is back. Every kept connection is then dead: the first call on one is reset at once,
+/// and a gateway that drops the others finds the new lifetime after one backoff, while one that
+/// keeps them pays a backoff for each, doubling from 400 to 500 ms.
 fn crashed(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     let crash_ms = rng.random_range(1500..=2000);
     let down_ms = rng.random_range(200..=600);
@@ -57,14 +59,16 @@ fn crashed(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     *spec = ServiceSpec { conditions: spec.conditions.clone(), ..ServiceSpec::default() };
     spec.restarts = vec![Restart::Crash { at: At::Ms(crash_ms), down_ms: Some(down_ms) }];
     let (deadline, per_try) = (rng.random_range(4000..=5000), rng.random_range(300..=600));
-    retry_policy(scenario, deadline, per_try, (rng.random_range(200..=400), rng.random_range(1600..=2000)));
+    retry_policy(scenario, deadline, per_try, (rng.random_range(400..=500), rng.random_range(1600..=2000)));
+    let alice = ClientSpec { user: "alice".to_owned(), messages: 1, ..ClientSpec::default() };
+    while scenario.clients.len() < CRASH_WAVE {
+        scenario.clients.push(alice.clone());
+    }
     // At the same instant, so that their calls overlap and each keeps a connection of its own.
     let wave_ms = rng.random_range(0..=200);
-    let last = scenario.clients.len() - 1;
-    for client in &mut scenario.clients[..last] {
-        client.start_ms = wave_ms;
-    }
-    scenario.clients[last].start_ms = crash_ms + down_ms + rng.random_range(100..=300);
+    scenario.clients.iter_mut().for_each(|client| client.start_ms = wave_ms);
+    let start_ms = crash_ms + down_ms + rng.random_range(100..=300);
+    scenario.clients.push(ClientSpec { start_ms, ..alice });
 }
 
 /// A retry policy: the deadline and per-try timeout fitted to the network, as the swarm's limits
