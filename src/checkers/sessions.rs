@@ -26,6 +26,8 @@ pub struct Session<'t> {
     /// Every record naming this session, in trace order, and the crash of its client host if
     /// that came after the session began.
     pub records: Vec<&'t Record>,
+    /// Whether it sent a copy of a message ([`Event::SentAgain`]).
+    pub copies: bool,
 }
 
 /// A client's token, as its start recorded it.
@@ -113,6 +115,10 @@ impl<'t> Session<'t> {
     /// Whether the last frame the session sent under `message_id` before record `index` was a
     /// copy of the message: a refusal of that id after it is the copy's, judged as a duplicate.
     pub fn copied_last(&self, message_id: &str, index: usize) -> bool {
+        // Most sessions copy nothing, and a flood's refusals would each search far back.
+        if !self.copies {
+            return false;
+        }
         self.records[..index]
             .iter()
             .rev()
@@ -183,8 +189,17 @@ pub fn sessions(trace: &Trace) -> Vec<Session<'_>> {
         let session = by_key.entry(key).or_insert_with(|| {
             order.push(key);
             let (user, token) = clients.get(&key.0).copied().unzip();
-            Session { client: key.0, number: key.1, host: &record.host, user, token, records: Vec::new() }
+            Session {
+                client: key.0,
+                number: key.1,
+                host: &record.host,
+                user,
+                token,
+                records: Vec::new(),
+                copies: false,
+            }
         });
+        session.copies |= matches!(record.event, Event::SentAgain { .. });
         session.records.push(record);
     }
     let mut sessions: Vec<_> = order.into_iter().filter_map(|key| by_key.remove(&key)).collect();

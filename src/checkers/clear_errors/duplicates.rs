@@ -15,6 +15,8 @@
 //!
 //! Whether the message itself is still answered, once, is the completion checker's question.
 
+use std::collections::BTreeSet;
+
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::rules::Clause;
 use crate::sim::trace::{Event, Record};
@@ -29,6 +31,7 @@ const JUSTIFIED: Clause = Clause::justified("protocol.duplicate-id");
 pub fn misjudged(session: &Session<'_>, judged: &mut Vec<Clause>) -> Vec<(Clause, u64, String)> {
     let records = &session.records;
     let mut found = Vec::new();
+    let mut sent: BTreeSet<&str> = BTreeSet::new();
     for (index, record) in records.iter().enumerate() {
         match &record.event {
             Event::SentAgain { message_id, .. } => {
@@ -48,8 +51,11 @@ pub fn misjudged(session: &Session<'_>, judged: &mut Vec<Clause>) -> Vec<(Clause
                     found.push((KEPT, record.at_ms, problem));
                 }
             }
-            Event::Sent { message_id, .. } if sent_before(records, index, message_id) => {
-                judged.push(JUSTIFIED)
+            // A message under the id of an earlier one: the justified rule has it to judge.
+            Event::Sent { message_id, .. } => {
+                if !sent.insert(message_id) {
+                    judged.push(JUSTIFIED);
+                }
             }
             Event::Received { frame: ServerFrame::Error(error), .. }
                 if error.code == ErrorCode::BadMessage =>
@@ -120,10 +126,6 @@ fn pong_after(records: &[&Record], index: usize) -> Option<usize> {
 
 fn is_sent(record: &Record, id: &str) -> bool {
     matches!(&record.event, Event::Sent { message_id, .. } if message_id == id)
-}
-
-fn sent_before(records: &[&Record], index: usize, id: &str) -> bool {
-    records[..index].iter().any(|r| is_sent(r, id))
 }
 
 fn is_completion(record: &Record, id: &str) -> bool {
