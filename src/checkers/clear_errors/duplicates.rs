@@ -52,11 +52,7 @@ pub fn misjudged(session: &Session<'_>, judged: &mut Vec<Clause>) -> Vec<(Clause
                 }
             }
             // A message under the id of an earlier one: the justified rule has it to judge.
-            Event::Sent { message_id, .. } => {
-                if !sent.insert(message_id) {
-                    judged.push(JUSTIFIED);
-                }
-            }
+            Event::Sent { message_id, .. } if !sent.insert(message_id) => judged.push(JUSTIFIED),
             Event::Received { frame: ServerFrame::Error(error), .. }
                 if error.code == ErrorCode::BadMessage =>
             {
