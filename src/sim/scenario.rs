@@ -257,6 +257,15 @@ impl Scenario {
         }
     }
 
+    pub fn service_mut(&mut self, name: &str) -> &mut ServiceSpec {
+        match name {
+            AUTH => &mut self.auth,
+            IDGEN => &mut self.idgen,
+            GATEWAY => &mut self.gateway,
+            _ => panic!("{name} is not a service"),
+        }
+    }
+
     /// Every host of the run, services first, then the clients' and the caller's.
     pub fn hosts(&self) -> Vec<String> {
         let clients = (0..self.client_hosts.len()).map(client_host);

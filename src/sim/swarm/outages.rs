@@ -34,9 +34,7 @@ pub(super) fn outage_during_connects(rng: &mut Rng, scenario: &mut Scenario) {
 /// clients connect: the gateway must keep asking at most a cap apart, up to a deadline of 4.5 to
 /// 5 s, and find it warm.
 fn warming_up(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
-    let spec = service_mut(scenario, dependency);
-    *spec = ServiceSpec { conditions: spec.conditions.clone(), ..ServiceSpec::default() };
-    spec.warmup_ms = rng.random_range(2000..=3000);
+    cleared(scenario, dependency).warmup_ms = rng.random_range(2000..=3000);
     let (deadline, per_try) = (rng.random_range(4500..=5000), rng.random_range(200..=400));
     // A first backoff of 20 to 100 ms capped at up to three times it: short against the deadline.
     let first = rng.random_range(20..=100);
@@ -55,9 +53,8 @@ fn warming_up(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
 fn crashed(rng: &mut Rng, scenario: &mut Scenario, dependency: &str) {
     let crash_ms = rng.random_range(1500..=2000);
     let down_ms = rng.random_range(200..=600);
-    let spec = service_mut(scenario, dependency);
-    *spec = ServiceSpec { conditions: spec.conditions.clone(), ..ServiceSpec::default() };
-    spec.restarts = vec![Restart::Crash { at: At::Ms(crash_ms), down_ms: Some(down_ms) }];
+    cleared(scenario, dependency).restarts =
+        vec![Restart::Crash { at: At::Ms(crash_ms), down_ms: Some(down_ms) }];
     let (deadline, per_try) = (rng.random_range(4000..=5000), rng.random_range(300..=600));
     retry_policy(scenario, deadline, per_try, (rng.random_range(400..=500), rng.random_range(1600..=2000)));
     let alice = ClientSpec { user: "alice".to_owned(), messages: 1, ..ClientSpec::default() };
@@ -79,9 +76,10 @@ fn retry_policy(scenario: &mut Scenario, deadline: u64, per_try: u64, backoff_ms
     limits.backoff_ms = backoff_ms;
 }
 
-fn service_mut<'s>(scenario: &'s mut Scenario, name: &str) -> &'s mut ServiceSpec {
-    match name {
-        AUTH => &mut scenario.auth,
-        _ => &mut scenario.idgen,
-    }
+/// The dependency's spec, cleared of every draw but its host's conditions: no start delay,
+/// warm-up or restart but those the outage draws.
+fn cleared<'s>(scenario: &'s mut Scenario, dependency: &str) -> &'s mut ServiceSpec {
+    let spec = scenario.service_mut(dependency);
+    *spec = ServiceSpec { conditions: spec.conditions.clone(), ..ServiceSpec::default() };
+    spec
 }
