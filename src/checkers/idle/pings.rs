@@ -24,6 +24,7 @@ use crate::sim::scenario::GATEWAY;
 use crate::sim::trace::{Event, Record};
 
 use super::super::conditions::Conditions;
+use super::super::expected;
 use super::super::findings::{Findings, Violation};
 use super::super::history::History;
 use super::super::sessions::Session;
@@ -138,11 +139,17 @@ fn left_open(session: &Session<'_>, read_ms: u64, due_ms: u64, findings: &mut Fi
         return None;
     }
     findings.judged(CLOSED_KEPT);
-    let closed = session
+    let idle_closed = session
         .frames()
         .any(|(_, frame)| matches!(frame, ServerFrame::Error(error) if error.code == ErrorCode::IdleTimeout));
+    // A session the gateway closed for something the client sent before its linger (a frame that
+    // is not UTF-8, one too big) was not left open: its error waits in the socket as
+    // `IDLE_TIMEOUT` would have. Whether that close was due is the clear-errors checker's to judge.
+    let closed_sooner = session.frames().find(|&(at_ms, _)| at_ms >= read_ms).is_some_and(
+        |(_, frame)| matches!(frame, ServerFrame::Error(error) if expected::closes_with(error.code).is_some()),
+    );
     let ended_before = session.end_after(0).is_some_and(|record| record.at_ms < read_ms);
-    if closed || ended_before {
+    if idle_closed || closed_sooner || ended_before {
         return None;
     }
     let problem = format!(
@@ -150,4 +157,44 @@ fn left_open(session: &Session<'_>, read_ms: u64, due_ms: u64, findings: &mut Fi
          open: its IDLE_TIMEOUT was due by {due_ms} ms"
     );
     Some(session.violation(CLOSED_KEPT, read_ms, problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checkers::testing::{TraceBuilder, context};
+    use crate::protocol::ErrorCode::{BadEncoding, BadMessage};
+    use crate::protocol::ErrorFrame;
+    use crate::sim::scenario::BadInput;
+    use crate::sim::trace::Trace;
+
+    use super::*;
+
+    /// Alice, under a 3 s idle timeout, sends a frame that is not UTF-8 and lingers 5 s reading
+    /// nothing; then she reads `code`'s error.
+    fn linger_after_bad_input(code: ErrorCode) -> Trace {
+        TraceBuilder::new()
+            .idle_timeout(3000)
+            .client(0, "alice")
+            .at(100)
+            .established(0, 1, &context("a1", "alice"))
+            .at(200)
+            .sent_bad(0, 1, BadInput::NotUtf8)
+            .lingering(0, 1, false, 5000)
+            .at(5300)
+            .errored(0, 1, ErrorFrame::new(code, "after the linger"))
+            .build()
+    }
+
+    fn left_open(trace: &Trace) -> Vec<Violation> {
+        let mut findings = Findings::default();
+        super::super::check(trace, &mut findings);
+        findings.violations.into_iter().filter(|v| v.breaks(CLOSED_KEPT)).collect()
+    }
+
+    #[test]
+    fn a_session_closed_for_what_it_sent_before_its_linger_was_not_left_open() {
+        assert_eq!(left_open(&linger_after_bad_input(BadEncoding)), []);
+        let open = left_open(&linger_after_bad_input(BadMessage));
+        assert_eq!(open.len(), 1, "an error that keeps the session open: {open:?}");
+    }
 }
