@@ -35,6 +35,13 @@ pub(super) struct MutantsArgs {
     /// With --compare-strategies, leave the legacy modes out.
     #[arg(long, requires = "compare_strategies")]
     no_modes: bool,
+    /// With --compare-strategies, start every guided campaign from a copy of this corpus (as a
+    /// nightly shard starts from the nights before); the directory itself is left as it is.
+    #[arg(long, requires = "compare_strategies")]
+    corpus: Option<PathBuf>,
+    /// The first seed of each campaign.
+    #[arg(long, default_value_t = 0)]
+    start_seed: u64,
 }
 
 /// Exit 0 when the campaign caught every mutant, 1 when one escaped or could not be tried.
@@ -45,8 +52,14 @@ pub(super) fn run(args: MutantsArgs) -> anyhow::Result<ExitCode> {
         catalogue.retain(|mutant| mutant.name.contains(only.as_str()));
     }
     // Every seed runs, however long it takes: a time bound would make the verdict the machine's.
-    let mut campaign =
-        vec!["--seeds".to_owned(), args.seeds.to_string(), "--time".to_owned(), "86400".to_owned()];
+    let mut campaign = vec![
+        "--seeds".to_owned(),
+        args.seeds.to_string(),
+        "--start-seed".to_owned(),
+        args.start_seed.to_string(),
+        "--time".to_owned(),
+        "86400".to_owned(),
+    ];
     if let Some(jobs) = args.jobs {
         campaign.extend(["--jobs".to_owned(), jobs.to_string()]);
     }
@@ -90,10 +103,19 @@ fn compare_strategies(
     let modes =
         if args.no_modes { &[][..] } else { &["per-message-context", "environment-accommodation"][..] };
     let targets = modes.iter().map(|&mode| Target::Mode(mode)).chain(catalogue.iter().map(Target::Mutant));
-    println!("{} runs a campaign per strategy and target\n\n{}", args.seeds, compare::TABLE_HEAD);
+    let from = args
+        .corpus
+        .as_ref()
+        .map_or(String::new(), |dir| format!(", guided from the corpus {}", dir.display()));
+    println!(
+        "{} runs from seed {} a campaign per strategy and target{from}\n\n{}",
+        args.seeds,
+        args.start_seed,
+        compare::TABLE_HEAD
+    );
     let mut comparisons: Vec<Comparison> = Vec::new();
     for target in targets {
-        match compare::compare(workshop, &target) {
+        match compare::compare(workshop, &target, args.corpus.as_deref()) {
             Ok(comparison) => {
                 println!("{comparison}");
                 comparisons.push(comparison);

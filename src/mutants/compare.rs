@@ -4,6 +4,7 @@
 //! reaches per thousand runs.
 
 use std::fmt;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -49,12 +50,17 @@ pub enum Target<'a> {
     Mutant(&'a Mutant),
 }
 
-/// Runs both strategies on `target` with the workshop's campaign arguments.
-pub fn compare(workshop: &Workshop, target: &Target) -> anyhow::Result<Comparison> {
+/// Runs both strategies on `target` with the workshop's campaign arguments, the guided one from
+/// a fresh copy of `corpus` when there is one.
+pub fn compare(workshop: &Workshop, target: &Target, corpus: Option<&Path>) -> anyhow::Result<Comparison> {
     let both = |workshop: &Workshop, mode: &str| -> anyhow::Result<[Measured; 2]> {
         let mut measured = Vec::new();
         for strategy in [Strategy::Random, Strategy::Guided] {
-            let args = ["--strategy", &strategy.to_string(), "--mode", mode].map(str::to_owned);
+            let mut args: Vec<String> =
+                ["--strategy", &strategy.to_string(), "--mode", mode].map(str::to_owned).into();
+            if let (Strategy::Guided, Some(corpus)) = (strategy, corpus) {
+                args.extend(["--corpus".to_owned(), workshop.copy_of(corpus)?.display().to_string()]);
+            }
             measured.push(Measured::of(&workshop.campaign_with(&args)?));
         }
         Ok(measured.try_into().expect("two strategies"))

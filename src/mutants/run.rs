@@ -158,6 +158,24 @@ impl Workshop {
         self.campaign_with(&[])
     }
 
+    /// A fresh copy of the scenario files in `corpus` and their features, in the scratch directory,
+    /// for one campaign.
+    pub fn copy_of(&self, corpus: &Path) -> anyhow::Result<PathBuf> {
+        let copy = self.target.join("corpus");
+        if copy.exists() {
+            std::fs::remove_dir_all(&copy).with_context(|| format!("clearing {}", copy.display()))?;
+        }
+        std::fs::create_dir_all(&copy).with_context(|| format!("making {}", copy.display()))?;
+        for entry in std::fs::read_dir(corpus).with_context(|| format!("reading {}", corpus.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|ext| ext == "json" || ext == "features") {
+                let to = copy.join(path.file_name().expect("a file"));
+                std::fs::copy(&path, &to).with_context(|| format!("copying {}", path.display()))?;
+            }
+        }
+        Ok(copy)
+    }
+
     /// Runs the campaign with `extra` arguments on the last build and returns its JSON summary.
     pub fn campaign_with(&self, extra: &[String]) -> anyhow::Result<serde_json::Value> {
         let json = self.target.join("campaign.json");
