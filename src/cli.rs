@@ -7,6 +7,7 @@ mod mutants;
 mod replay;
 mod scenario;
 mod serve;
+mod shrink;
 mod soak;
 mod token;
 
@@ -44,6 +45,8 @@ enum Command {
     Scenario(scenario::ScenarioArgs),
     /// Run one simulated scenario: its timeline, violations and trace hash.
     Replay(replay::ReplayArgs),
+    /// Make a failing scenario as small as it stays failing the same way, and write it out.
+    Shrink(shrink::ShrinkArgs),
     /// Plant each realistic bug of `mutants/` in a scratch copy and run the default campaign on it.
     Mutants(mutants::MutantsArgs),
     /// Measure the simulator: standard runs per second, beside real TCP and the raw work, and at scale.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Soak(args) => soak::run(args).map(|()| ExitCode::SUCCESS),
         Command::Scenario(args) => scenario::run(args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => replay::run(args),
+        Command::Shrink(args) => shrink::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Bench(args) => bench::run_bench(args).map(|()| ExitCode::SUCCESS),
@@ -85,9 +89,11 @@ impl Command {
     fn default_log_level(&self) -> Option<&'static str> {
         match self {
             Command::Serve(_) | Command::Token(_) | Command::Soak(_) => Some("info"),
-            Command::Fuzz(_) | Command::Explain(_) | Command::Scenario(_) | Command::Replay(_) => {
-                Some("warn,gatesim::services=error")
-            }
+            Command::Fuzz(_)
+            | Command::Explain(_)
+            | Command::Scenario(_)
+            | Command::Replay(_)
+            | Command::Shrink(_) => Some("warn,gatesim::services=error"),
             Command::Bench(_) | Command::Mutants(_) => None,
         }
     }

@@ -6,12 +6,14 @@
 //! - `report`: the summary, its JSON form and the JUnit file for CI dashboards.
 //! - [`Strategy`]: fresh draws from every seed, or [`guided`] by a corpus of scenarios that
 //!   reached something new.
+//! - [`shrink`]: a failing scenario made as small as it stays failing.
 
 pub mod coverage;
 mod digest;
 pub mod guided;
 pub(crate) mod report;
 pub(crate) mod rules;
+pub mod shrink;
 pub(crate) mod stats;
 
 use std::collections::BTreeSet;

@@ -9,11 +9,15 @@ use clap::Args;
 use crate::checkers::check;
 use crate::explain::{SessionRef, diagram, first_failing, markdown, sessions};
 use crate::services::gateway::Mode;
-use crate::sim::{self, Scenario};
+use crate::sim;
 
 #[derive(Debug, Args)]
 pub(super) struct ExplainArgs {
+    /// The root seed. Draws the scenario too, unless --scenario gives it.
     seed: u64,
+    /// A scenario file (JSON), such as a guided campaign's failure; the seed replaces its own.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
     #[arg(long)]
     mode: Option<Mode>,
     /// The session to draw: `c2#1` as timelines print it, or N for the run's Nth. Default: the
@@ -26,10 +30,7 @@ pub(super) struct ExplainArgs {
 }
 
 pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let mut scenario = Scenario::from_seed(args.seed);
-    if let Some(mode) = args.mode {
-        scenario.mode = mode;
-    }
+    let scenario = super::replay::load(args.seed, args.scenario.as_deref(), args.mode)?;
     let outcome = sim::run(&scenario);
     let violations = check(&outcome).violations;
     let target = match &args.session {

@@ -68,26 +68,30 @@ pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args);
     let planned = config.seeds_of_shard().len() as u64;
     let display = Display::new(planned, args.mode, args.out.clone());
-    let report = match &args.corpus {
+    let (report, saved) = match &args.corpus {
         Some(dir) => {
             let mut corpus = Corpus::load(dir)?;
             let report = guided::fuzz(&config, &mut corpus, &display);
-            corpus.save(dir)?;
-            report
+            let kept = corpus.save(dir)?;
+            let saved = format!(
+                "corpus: {kept} of its {} scenarios kept in {}, enough to reach every feature they reached\n",
+                corpus.len(),
+                dir.display()
+            );
+            (report, saved)
         }
-        None => fuzz(&config, &display),
+        None => (fuzz(&config, &display), String::new()),
     };
     display.finish();
 
-    print!("{report}");
+    print!("{report}{saved}");
     let written =
         report.write_failures(&args.out).with_context(|| format!("writing to {}", args.out.display()))?;
     for (run, path) in report.failed_runs.iter().zip(&written) {
         println!("FAILED seed {}: {}", run.seed, report.failures[&run.seed].join(", "));
         println!("  reproduce: {}", report.replay_command(run, &args.out));
-        if run.drawn {
-            println!("  explain:   cargo run --release -- explain {} --mode {}", run.seed, report.mode);
-        }
+        println!("  explain:   {}", report.command("explain", run, &args.out));
+        println!("  shrink:    {}", report.command("shrink", run, &args.out));
         println!("  scenario:  {} (copy into fixtures/seeds/ once fixed)", path.display());
     }
     if let Some(path) = &args.json {
@@ -221,8 +225,14 @@ mod tests {
         args: super::super::replay::ReplayArgs,
     }
 
+    #[derive(Parser)]
+    struct Shrink {
+        #[command(flatten)]
+        args: super::super::shrink::ShrinkArgs,
+    }
+
     #[test]
-    fn a_mutated_scenarios_failure_is_written_with_a_reproduce_line_that_replays_it() {
+    fn a_mutated_scenarios_failure_is_written_with_lines_that_replay_and_shrink_it() {
         let fixture = "fixtures/traces/per-message-context-idgen-bounce.scenario.json";
         let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(fixture)).unwrap();
         let scenario: crate::sim::Scenario =
@@ -248,6 +258,14 @@ mod tests {
         let rerun = crate::fuzz::run_scenario(again, Options::TRACE_ONLY, false);
         assert_eq!(rerun.violations, run.violations, "the file reruns the run exactly");
         assert_eq!(rerun.stats, run.stats);
+        let line = report.command("shrink", &run, &dir);
+        let shrunk = dir.join("shrunk.json");
+        let argv = line.split(" -- ").nth(1).unwrap().split(' ').chain(["--out", shrunk.to_str().unwrap()]);
+        assert_eq!(super::super::shrink::run(Shrink::parse_from(argv).args).unwrap(), ExitCode::SUCCESS);
+        let text = std::fs::read_to_string(&shrunk).unwrap();
+        let smaller = crate::sim::Scenario { seed: 12, ..serde_json::from_str(&text).unwrap() };
+        let again = crate::fuzz::run_scenario(smaller, Options::TRACE_ONLY, false);
+        assert_eq!(again.violations[0].rule, run.violations[0].rule, "shrunk, it breaks the same rule");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,6 +1,6 @@
 //! `gatesim replay SEED`: one simulated run, its timeline, its violations, its trace hash.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -62,17 +62,23 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 
 /// The scenario to run: the file's or the seed's, with the seed and the mode given.
 fn scenario(args: &ReplayArgs) -> anyhow::Result<Scenario> {
-    let mut scenario = match &args.scenario {
+    load(args.seed, args.scenario.as_deref(), args.mode)
+}
+
+/// The scenario in `file`, or the one `seed` draws; either way with root seed `seed`, in `mode`
+/// when one is given, and valid.
+pub(super) fn load(seed: u64, file: Option<&Path>, mode: Option<Mode>) -> anyhow::Result<Scenario> {
+    let mut scenario = match file {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             serde_json::from_str(&text)
                 .with_context(|| format!("parsing the scenario in {}", path.display()))?
         }
-        None => Scenario::from_seed(args.seed),
+        None => Scenario::from_seed(seed),
     };
-    scenario.seed = args.seed;
-    if let Some(mode) = args.mode {
+    scenario.seed = seed;
+    if let Some(mode) = mode {
         scenario.mode = mode;
     }
     scenario.validate().map_err(anyhow::Error::msg).context("the scenario is inconsistent")?;

@@ -58,21 +58,32 @@ fn campaign(
     let mut fresh = config.seeds_of_shard();
     let budget = fresh.len();
     fresh.reverse();
+    // A corpus kept from earlier campaigns is run first, as it is, the scenarios that reach most
+    // first: it is the shortest way back to every behaviour those campaigns reached, and it tells
+    // this campaign's schedule what each scenario does.
+    let mut replays: Vec<usize> = corpus.by_reach().into_iter().rev().map(|(index, _)| index).collect();
+    let initial = if corpus.is_empty() { INITIAL } else { 0 };
     let mut rng = seeded_rng(root(config));
     let mut schedule = Schedule::default();
     let mut share = Share::default();
     let mut runs: Vec<SeedRun> = Vec::with_capacity(budget);
     while runs.len() < budget && keep_going() {
         let size = BATCH.min(budget - runs.len());
-        let guiding = runs.len() >= INITIAL && !corpus.is_empty();
+        let guiding = runs.len() >= initial && !corpus.is_empty();
         let mutants = if guiding { share.mutants_of(size) } else { 0 };
-        let batch: Vec<(Scenario, bool)> = (0..size)
+        let batch: Vec<(Scenario, Origin)> = (0..size)
             .map(|i| {
+                if let Some(index) = replays.pop() {
+                    return (corpus.get(index).clone(), Origin::Replay(index));
+                }
                 let mutated =
                     share::is_mutant(i, size, mutants).then(|| pick(corpus, &schedule, &mut rng)).flatten();
                 match mutated {
-                    Some(scenario) => (scenario, false),
-                    None => (Scenario::from_seed(fresh.pop().expect("fewer draws than the budget")), true),
+                    Some(scenario) => (scenario, Origin::Mutant),
+                    None => (
+                        Scenario::from_seed(fresh.pop().expect("fewer draws than the budget")),
+                        Origin::Fresh,
+                    ),
                 }
             })
             .collect();
@@ -82,17 +93,20 @@ fn campaign(
             config.jobs,
             || true,
             |i| {
-                let (scenario, drawn) = &batch[i as usize];
+                let (scenario, origin) = &batch[i as usize];
                 let scenario = Scenario { mode: config.mode, ..scenario.clone() };
-                let run = run_scenario(scenario, config.checkers, *drawn);
+                let run = run_scenario(scenario, config.checkers, *origin == Origin::Fresh);
                 progress.ran(&run);
                 run
             },
         );
         share.decay();
-        for (_, run) in done {
+        for ((_, run), (_, origin)) in done.into_iter().zip(&batch) {
             let new = schedule.count(&run.features);
-            share.ran(run.drawn, !new.is_empty());
+            match origin {
+                Origin::Replay(index) => corpus.ran(*index, &run.features),
+                _ => share.ran(run.drawn, !new.is_empty()),
+            }
             if !new.is_empty() {
                 let shown: Vec<&str> = new.iter().take(3).map(|f| f.as_str()).collect();
                 let more = if new.len() > 3 { format!(" and {} more", new.len() - 3) } else { String::new() };
@@ -101,12 +115,24 @@ fn campaign(
                     shown.join(", ")
                 );
                 let index = corpus.add(Scenario { note: Some(note), ..run.scenario.clone() });
+                corpus.ran(index, &run.features);
                 schedule.found(&new, index, run.stats.messages_sent);
             }
             runs.push(run);
         }
     }
     runs
+}
+
+/// Where a run's scenario came from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Origin {
+    /// Drawn from the next of the shard's seeds.
+    Fresh,
+    /// A mutant of a corpus scenario.
+    Mutant,
+    /// The scenario at this index of the corpus the campaign was given, run as it is.
+    Replay(usize),
 }
 
 /// A mutant of the corpus scenario `schedule` picks, with another to splice from.

@@ -154,12 +154,18 @@ impl FuzzReport {
     /// The command that replays `run` exactly: from its seed when the seed draws it, else from
     /// its scenario file, which [`FuzzReport::write_failures`] writes to `dir`.
     pub fn replay_command(&self, run: &SeedRun, dir: &Path) -> String {
+        self.command("replay", run, dir)
+    }
+
+    /// The `gatesim` subcommand `verb` (`replay`, `explain`, `shrink`) on `run`'s scenario: from
+    /// its seed, or from its file in `dir`.
+    pub fn command(&self, verb: &str, run: &SeedRun, dir: &Path) -> String {
         let seed = run.seed;
         if run.drawn {
-            return format!("cargo run --release -- replay {seed} --mode {}", self.mode);
+            return format!("cargo run --release -- {verb} {seed} --mode {}", self.mode);
         }
         let file = dir.join(failure_file(seed));
-        format!("cargo run --release -- replay --scenario {} {seed} --mode {}", file.display(), self.mode)
+        format!("cargo run --release -- {verb} --scenario {} {seed} --mode {}", file.display(), self.mode)
     }
 
     /// Writes each failing scenario to `dir` as `seed-<seed>.json`, with a note naming what it

@@ -2,7 +2,16 @@
 //! the order they did, kept on disk between campaigns (`--corpus DIR`) as plain scenario files
 //! named by a hash of what they contain, so that shards and nights that keep the same scenario
 //! write the same file, and any of them replays with `gatesim replay --scenario FILE SEED`.
+//!
+//! Beside each scenario file, `scenario-<hash>.features` lists the coverage features its last run
+//! reached, one per line. A campaign given the corpus runs its scenarios first, those that reach
+//! the most features no earlier one reaches first of all, so that whatever the corpus knows how to
+//! reach comes back in as few runs as possible. What is written back is distilled: only as many
+//! scenarios as it takes for every feature one of them reached to be reached by one kept, so
+//! that the directory, which every later campaign runs first, stays about as large as the
+//! features there are rather than growing night after night.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -13,13 +22,24 @@ use crate::sim::Scenario;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Corpus {
     /// By the order they joined: loaded ones by file name first.
-    scenarios: Vec<Scenario>,
-    /// Their file names, to keep each scenario once.
-    names: Vec<String>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    scenario: Scenario,
+    /// Its file name, to keep each scenario once.
+    name: String,
+    /// The features its run reached: in this campaign once it ran, before that as its
+    /// `.features` file says; empty when neither says.
+    reached: Vec<String>,
+    /// Whether it ran in this campaign.
+    ran: bool,
 }
 
 impl Corpus {
-    /// The scenarios in `dir`, by file name; an empty corpus when `dir` does not exist yet.
+    /// The scenarios in `dir`, by file name, each with the features its file beside says it
+    /// reached; an empty corpus when `dir` does not exist yet.
     pub fn load(dir: &Path) -> anyhow::Result<Corpus> {
         let mut corpus = Corpus::default();
         if !dir.exists() {
@@ -40,7 +60,13 @@ impl Corpus {
                 .validate()
                 .map_err(anyhow::Error::msg)
                 .with_context(|| format!("in {}", path.display()))?;
-            corpus.add(scenario);
+            let index = corpus.add(scenario);
+            let features = path.with_extension("features");
+            if features.exists() {
+                let text = std::fs::read_to_string(&features)
+                    .with_context(|| format!("reading {}", features.display()))?;
+                corpus.entries[index].reached = text.lines().map(str::to_owned).collect();
+            }
         }
         Ok(corpus)
     }
@@ -48,35 +74,110 @@ impl Corpus {
     /// Keeps `scenario` unless the corpus has it already; returns its index.
     pub fn add(&mut self, scenario: Scenario) -> usize {
         let name = file_name(&scenario);
-        if let Some(index) = self.names.iter().position(|kept| *kept == name) {
+        if let Some(index) = self.entries.iter().position(|kept| kept.name == name) {
             return index;
         }
-        self.names.push(name);
-        self.scenarios.push(scenario);
-        self.scenarios.len() - 1
+        self.entries.push(Entry { scenario, name, reached: Vec::new(), ran: false });
+        self.entries.len() - 1
+    }
+
+    /// Says that scenario `index` ran and reached `features`: its first run in the campaign is
+    /// what distilling weighs.
+    pub fn ran(&mut self, index: usize, features: &[String]) {
+        let entry = &mut self.entries[index];
+        if !entry.ran {
+            entry.reached = features.to_vec();
+            entry.ran = true;
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.scenarios.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.scenarios.is_empty()
+        self.entries.is_empty()
     }
 
     pub fn get(&self, index: usize) -> &Scenario {
-        &self.scenarios[index]
+        &self.entries[index].scenario
     }
 
-    /// Writes every scenario to `dir`; files already there stay. Returns how many it wrote.
+    /// Every index, the scenario that reaches the most features no earlier one reaches first
+    /// (then the one that reaches most in all), each with how many it adds; those whose features
+    /// are unknown last, in corpus order.
+    pub fn by_reach(&self) -> Vec<(usize, usize)> {
+        // Features as numbers, so that the quadratic choice below counts in flat arrays.
+        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        let numbered: Vec<Vec<usize>> = self
+            .entries
+            .iter()
+            .map(|entry| {
+                entry
+                    .reached
+                    .iter()
+                    .map(|f| {
+                        let next = ids.len();
+                        *ids.entry(f.as_str()).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut covered = vec![false; ids.len()];
+        let mut left: Vec<usize> = (0..self.len()).filter(|&i| !numbered[i].is_empty()).collect();
+        let mut order = Vec::with_capacity(self.len());
+        while !left.is_empty() {
+            let adds = |i: usize| numbered[i].iter().filter(|&&f| !covered[f]).count();
+            let (at, _) = left
+                .iter()
+                .enumerate()
+                .max_by_key(|&(_, &i)| (adds(i), numbered[i].len(), std::cmp::Reverse(i)))
+                .expect("some left");
+            let index = left.remove(at);
+            order.push((index, adds(index)));
+            numbered[index].iter().for_each(|&f| covered[f] = true);
+        }
+        order.extend((0..self.len()).filter(|&i| numbered[i].is_empty()).map(|i| (i, 0)));
+        order
+    }
+
+    /// The indices of the scenarios worth keeping, in corpus order: as few as it takes for every
+    /// feature a scenario reached to be reached by one kept, and those whose features are unknown.
+    fn distilled(&self) -> Vec<usize> {
+        let mut kept: Vec<usize> = self
+            .by_reach()
+            .into_iter()
+            .filter(|&(index, adds)| adds > 0 || self.entries[index].reached.is_empty())
+            .map(|(index, _)| index)
+            .collect();
+        kept.sort_unstable();
+        kept
+    }
+
+    /// Writes the distilled corpus to `dir`, each scenario with its features, and removes the
+    /// files there of the scenarios it leaves out; other files stay. Returns how many it kept.
     pub fn save(&self, dir: &Path) -> anyhow::Result<usize> {
         std::fs::create_dir_all(dir).with_context(|| format!("making {}", dir.display()))?;
-        for (scenario, name) in self.scenarios.iter().zip(&self.names) {
-            let json = serde_json::to_string_pretty(scenario).expect("scenarios serialise");
-            let path = dir.join(name);
-            std::fs::write(&path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+        let kept = self.distilled();
+        for (index, entry) in self.entries.iter().enumerate() {
+            let path = dir.join(&entry.name);
+            let features = path.with_extension("features");
+            if kept.binary_search(&index).is_ok() {
+                let json = serde_json::to_string_pretty(&entry.scenario).expect("scenarios serialise");
+                std::fs::write(&path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+                let lines: String = entry.reached.iter().map(|f| format!("{f}\n")).collect();
+                std::fs::write(&features, lines)
+                    .with_context(|| format!("writing {}", features.display()))?;
+            } else {
+                for path in [path, features] {
+                    if path.exists() {
+                        std::fs::remove_file(&path)
+                            .with_context(|| format!("removing {}", path.display()))?;
+                    }
+                }
+            }
         }
-        Ok(self.scenarios.len())
+        Ok(kept.len())
     }
 }
 
@@ -105,13 +206,48 @@ mod tests {
         assert_eq!(corpus.save(&dir).unwrap(), 3);
         let loaded = Corpus::load(&dir).unwrap();
         assert_eq!(loaded.len(), 3);
-        let mut by_name = corpus.names.clone();
+        let mut by_name: Vec<String> = corpus.entries.iter().map(|e| e.name.clone()).collect();
         by_name.sort();
-        assert_eq!(loaded.names, by_name, "loaded by file name");
-        for (scenario, name) in loaded.scenarios.iter().zip(&loaded.names) {
-            assert_eq!(&file_name(scenario), name);
+        let names: Vec<String> = loaded.entries.iter().map(|e| e.name.clone()).collect();
+        assert_eq!(names, by_name, "loaded by file name");
+        for entry in &loaded.entries {
+            assert_eq!(file_name(&entry.scenario), entry.name);
         }
         assert!(Corpus::load(&dir.join("missing")).unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn what_is_saved_is_the_fewest_scenarios_that_reach_every_feature_the_ran_ones_reached() {
+        let dir = std::env::temp_dir().join(format!("gatesim-distilled-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut corpus = Corpus::default();
+        for seed in 0..5 {
+            corpus.add(Scenario::from_seed(seed));
+        }
+        assert_eq!(corpus.save(&dir).unwrap(), 5, "none ran: every one is kept");
+        let features = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
+        corpus.ran(0, &features(&["a", "b"]));
+        corpus.ran(1, &features(&["b", "c", "d"]));
+        corpus.ran(2, &features(&["a", "e"]));
+        corpus.ran(3, &features(&["c"]));
+        corpus.ran(3, &features(&["z"]));
+        assert_eq!(corpus.by_reach(), [(1, 3), (2, 2), (0, 0), (3, 0), (4, 0)], "most new first; 4 unknown");
+        assert_eq!(corpus.distilled(), [1, 2, 4], "1 reaches most, then 2 the rest; 4 never ran");
+        assert_eq!(corpus.save(&dir).unwrap(), 3);
+        let left = Corpus::load(&dir).unwrap();
+        let mut kept: Vec<&Entry> = [1, 2, 4].iter().map(|&i| &corpus.entries[i]).collect();
+        kept.sort_by(|a, b| a.name.cmp(&b.name));
+        let names = |entries: &[&Entry]| entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&left.entries.iter().collect::<Vec<_>>()),
+            names(&kept),
+            "the others' files removed"
+        );
+        for (loaded, saved) in left.entries.iter().zip(&kept) {
+            assert_eq!(loaded.reached, saved.reached, "features read back from beside the scenario");
+            assert!(!loaded.ran);
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

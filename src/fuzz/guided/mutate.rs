@@ -84,16 +84,7 @@ fn apply(mutation: Mutation, scenario: &mut Scenario, other: &Scenario, rng: &mu
         Mutation::AddClient => {}
         Mutation::DropClient if scenario.clients.len() > 1 => {
             let dropped = rng.random_range(0..scenario.clients.len());
-            scenario.clients.remove(dropped);
-            for at in fault_times(scenario) {
-                if let At::After { client, delay_ms, .. } = at {
-                    match (*client).cmp(&dropped) {
-                        std::cmp::Ordering::Less => {}
-                        std::cmp::Ordering::Equal => *at = At::Ms(*delay_ms + rng.random_range(0..=1500)),
-                        std::cmp::Ordering::Greater => *client -= 1,
-                    }
-                }
-            }
+            drop_client(scenario, dropped, rng.random_range(0..=1500));
         }
         Mutation::DropClient => {}
         Mutation::Splice => splice(scenario, other, rng),
@@ -103,6 +94,21 @@ fn apply(mutation: Mutation, scenario: &mut Scenario, other: &Scenario, rng: &mu
             stretch::client_into_fault(scenario, rng)
         }
         Mutation::ClientIntoFault => {}
+    }
+}
+
+/// Removes client `dropped`: faults timed after one of its milestones start at their delay plus
+/// `from_ms` instead, those timed after a later client follow it to its new index.
+pub fn drop_client(scenario: &mut Scenario, dropped: usize, from_ms: u64) {
+    scenario.clients.remove(dropped);
+    for at in fault_times(scenario) {
+        if let At::After { client, delay_ms, .. } = at {
+            match (*client).cmp(&dropped) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => *at = At::Ms(*delay_ms + from_ms),
+                std::cmp::Ordering::Greater => *client -= 1,
+            }
+        }
     }
 }
 

@@ -60,3 +60,25 @@ fn shards_have_their_own_roots_and_share_the_budget() {
     let budgets: usize = (1..=3).map(|index| shard(index).seeds_of_shard().len()).sum();
     assert_eq!(budgets, 100);
 }
+
+#[test]
+fn a_given_corpus_runs_first_as_it_is_and_is_mutated_at_once() {
+    let mut corpus = Corpus::default();
+    for seed in [900, 901, 902] {
+        corpus.add(Scenario::from_seed(seed));
+    }
+    let given = corpus.clone();
+    let runs = campaign(&config(2 * BATCH as u64, 2), &mut corpus, &Quiet, || true);
+    for (index, run) in runs[..3].iter().enumerate() {
+        assert_eq!(
+            &run.scenario,
+            given.get(index),
+            "run {index} is the corpus's scenario {index}: none has features yet"
+        );
+        assert!(!run.drawn);
+    }
+    let fresh: Vec<u64> = runs[3..].iter().filter(|run| run.drawn).map(|run| run.seed).collect();
+    assert_eq!(fresh, (0..fresh.len() as u64).collect::<Vec<_>>(), "then the shard's seeds, in order");
+    assert!(runs[3..BATCH].iter().any(|run| !run.drawn), "and mutants of the corpus at once");
+    assert_eq!(corpus.get(0), given.get(0), "the given scenarios keep their places");
+}
