@@ -6,7 +6,9 @@
 //! once the close handshake is over, which is after the client recorded its own close or read the
 //! server's. That holds for a session that ended in a close, on a link no fault touched, in one
 //! lifetime of the gateway; a session lost, timed out or cut off by a fault may have been freed
-//! sooner, and is not counted. So when a session is established while the user's other sessions
+//! sooner, and is not counted; and one whose client lingered reading nothing is counted only until
+//! the linger began, since the gateway may have closed it meanwhile (its close waits unread in the
+//! client's socket). So when a session is established while the user's other sessions
 //! that are surely held number the limit or more, the gateway held one too many at that instant.
 
 use crate::protocol::{ErrorCode, ServerFrame};
@@ -84,7 +86,13 @@ fn held<'s, 't>(session: &'s Session<'t>, history: &History<'_>) -> Option<Held<
     if !matches!(end.event, Event::Closed { .. }) {
         return None;
     }
-    let to_ms = end.at_ms;
+    // A client that lingers reading nothing cannot tell when the gateway closed its session (for
+    // a frame not UTF-8, say) and freed its slot: from the linger's start it may already be free.
+    let silent_from = session.records.iter().find_map(|record| match record.event {
+        Event::Lingering { reading: false, .. } if record.at_ms >= from_ms => Some(record.at_ms),
+        _ => None,
+    });
+    let to_ms = silent_from.map_or(end.at_ms, |silent| silent.min(end.at_ms));
     let began_ms = session.attempt_ms();
     let sound = !history.link_faulted_during(session.host, GATEWAY, began_ms, to_ms)
         && history.served_throughout(GATEWAY, 0, began_ms, to_ms);
@@ -95,8 +103,8 @@ fn held<'s, 't>(session: &'s Session<'t>, history: &History<'_>) -> Option<Held<
 mod tests {
     use crate::checkers::clear_errors::check;
     use crate::checkers::testing::{TraceBuilder, context, violations};
-    use crate::protocol::ErrorCode;
-    use crate::sim::scenario::GatewayLimits;
+    use crate::protocol::{ErrorCode, ErrorFrame};
+    use crate::sim::scenario::{BadInput, GatewayLimits};
 
     /// Alice's first session open, then a second one: established, or refused for the limit of one.
     fn second(refused: bool) -> TraceBuilder {
@@ -132,5 +140,38 @@ mod tests {
             .closed_by_client(1, 1)
             .build();
         assert_eq!(violations(check, &trace), []);
+    }
+
+    #[test]
+    fn a_session_whose_client_lingers_unread_is_held_only_until_the_linger() {
+        let limits = GatewayLimits { sessions_per_user: 1, ..GatewayLimits::default() };
+        let alice = |first: &str| context(first, "alice");
+        let lingering = TraceBuilder::new()
+            .limits(limits.clone())
+            .client(0, "alice")
+            .client(1, "alice")
+            .at(100)
+            .established(0, 1, &alice("a1"))
+            .sent_bad(0, 1, BadInput::NotUtf8)
+            .lingering(0, 1, false, 5000);
+        // The gateway closed the first session for its bad frame and freed its slot; its client
+        // reads the close only when the linger ends.
+        let later = lingering.at(1000).established(1, 1, &alice("a2")).closed_by_client(1, 1);
+        let read = later.at(5200).errored(0, 1, ErrorFrame::new(ErrorCode::BadEncoding, "not UTF-8"));
+        assert_eq!(violations(check, &read.build()), []);
+        // Established before the linger began, the second session is still one too many.
+        let before = TraceBuilder::new()
+            .limits(limits)
+            .client(0, "alice")
+            .client(1, "alice")
+            .at(100)
+            .established(0, 1, &alice("a1"))
+            .established(1, 1, &alice("a2"))
+            .at(200)
+            .lingering(0, 1, false, 5000)
+            .at(5300)
+            .closed_by_client(0, 1)
+            .closed_by_client(1, 1);
+        assert_eq!(violations(check, &before.build()).len(), 1);
     }
 }
