@@ -14,6 +14,8 @@ pub struct Stats {
     pub sessions_established: u64,
     pub messages_sent: u64,
     pub messages_completed: u64,
+    /// The content of the user messages sent, in bytes.
+    pub bytes_sent: u64,
     /// `code` of every error frame clients received.
     pub error_codes: BTreeMap<String, u64>,
     /// Close codes the server sent.
@@ -29,7 +31,10 @@ impl Stats {
         for record in &trace.records {
             match &record.event {
                 Event::ConnectAttempt { .. } => stats.connect_attempts += 1,
-                Event::Sent { .. } => stats.messages_sent += 1,
+                Event::Sent { content, .. } => {
+                    stats.messages_sent += 1;
+                    stats.bytes_sent += content.len() as u64;
+                }
                 Event::Received { frame, .. } => match frame {
                     ServerFrame::ConnectionEstablished { .. } => stats.sessions_established += 1,
                     ServerFrame::AgentCompleted(_) => stats.messages_completed += 1,
@@ -52,6 +57,7 @@ impl Stats {
         self.sessions_established += other.sessions_established;
         self.messages_sent += other.messages_sent;
         self.messages_completed += other.messages_completed;
+        self.bytes_sent += other.bytes_sent;
         self.simulated_ms += other.simulated_ms;
         for (code, n) in &other.error_codes {
             *self.error_codes.entry(code.clone()).or_default() += n;

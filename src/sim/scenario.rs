@@ -248,6 +248,17 @@ const DURATION_SLACK_MS: u64 = 1000;
 const RELEASE_SLACK_MS: u64 = 3000;
 
 impl Scenario {
+    /// What the scenario plans to send, in messages: each message counts one, and each KiB of
+    /// content one more. A flood of frames near the 64 KiB limit plans some 80,000, an ordinary
+    /// scenario tens.
+    pub fn planned_cost(&self) -> u64 {
+        let client = |c: &ClientSpec| {
+            let kib = c.content_bytes.map_or(0, |(_, most)| most / 1024);
+            u64::from(c.messages) * (1 + kib)
+        };
+        self.clients.iter().map(client).sum()
+    }
+
     pub fn service(&self, name: &str) -> &ServiceSpec {
         match name {
             AUTH => &self.auth,

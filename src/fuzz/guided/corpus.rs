@@ -103,9 +103,11 @@ impl Corpus {
         &self.entries[index].scenario
     }
 
-    /// Every index, the scenario that reaches the most features no earlier one reaches first
-    /// (then the one that reaches most in all), each with how many it adds; those whose features
-    /// are unknown last, in corpus order.
+    /// Every index, the scenario that reaches the most features no earlier one reaches for what
+    /// it costs to run first (then the one that reaches most in all), each with how many it adds;
+    /// those whose features are unknown last, in corpus order. What a scenario costs is what it
+    /// plans to send ([`Scenario::planned_cost`]): a flood of large frames is run last, and kept
+    /// only for a feature no cheaper scenario reaches.
     pub fn by_reach(&self) -> Vec<(usize, usize)> {
         // Features as numbers, so that the quadratic choice below counts in flat arrays.
         let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
@@ -128,10 +130,13 @@ impl Corpus {
         let mut order = Vec::with_capacity(self.len());
         while !left.is_empty() {
             let adds = |i: usize| numbered[i].iter().filter(|&&f| !covered[f]).count();
+            // Features added per square root of cost, in whole numbers.
+            let worth =
+                |i: usize| adds(i) * 1000 / (self.entries[i].scenario.planned_cost() + 16).isqrt() as usize;
             let (at, _) = left
                 .iter()
                 .enumerate()
-                .max_by_key(|&(_, &i)| (adds(i), numbered[i].len(), std::cmp::Reverse(i)))
+                .max_by_key(|&(_, &i)| (worth(i), adds(i), numbered[i].len(), std::cmp::Reverse(i)))
                 .expect("some left");
             let index = left.remove(at);
             order.push((index, adds(index)));
@@ -223,7 +228,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let mut corpus = Corpus::default();
         for seed in 0..5 {
-            corpus.add(Scenario::from_seed(seed));
+            // Alike but for their seeds, so alike in cost.
+            corpus.add(Scenario { seed, ..Scenario::from_seed(0) });
         }
         assert_eq!(corpus.save(&dir).unwrap(), 5, "none ran: every one is kept");
         let features = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
@@ -249,5 +255,22 @@ mod tests {
             assert!(!loaded.ran);
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_costly_scenario_runs_last_and_is_kept_only_for_what_no_cheaper_one_reaches() {
+        let cheap = Scenario::from_seed(0);
+        let mut flood = cheap.clone();
+        flood.clients[0].messages = 1000;
+        flood.clients[0].burst = 1000;
+        flood.clients[0].content_bytes = Some((65_000, 65_400));
+        let mut corpus = Corpus::default();
+        corpus.add(flood);
+        corpus.add(cheap);
+        let features = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
+        corpus.ran(0, &features(&["a", "b", "c"]));
+        corpus.ran(1, &features(&["a", "b"]));
+        assert_eq!(corpus.by_reach(), [(1, 2), (0, 1)], "the cheap one first, though it reaches less");
+        assert_eq!(corpus.distilled(), [0, 1], "the flood alone reaches c");
     }
 }

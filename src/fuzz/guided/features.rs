@@ -12,14 +12,20 @@
 //! - `http:<status>`: a refused upgrade's status; `timeout:<wait>`: a bounded wait that ran out;
 //! - `count:<what> <bucket>`: how far a run stretched something that recurs, in buckets of
 //!   powers of two (`count:attempts-of-a-client 3-4`, `count:connect-ms 1600-3199`), so that a
-//!   run that retried more, or waited longer to connect, than any before is new too.
+//!   run that retried more, or waited longer to connect, than any before is new too;
+//! - `input:<what>`: each kind of thing the run's clients and caller sent that the gateway or a
+//!   service must judge, by kind and by the side of a limit it falls on (`input:token
+//!   WrongIssuer`, `input:bad LongToken over 8 KiB`, `input:call validate Prefix`, `input:call
+//!   ids 128 bytes`): a rule is judged on one input only when a run sends it, so a corpus that
+//!   keeps one scenario per kind brings every such judgement back.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::checkers::expected::{MAX_TOKEN_BYTES, user_problem};
 use crate::protocol::ServerFrame;
 use crate::rules::Clause;
-use crate::sim::scenario::SERVICES;
+use crate::sim::scenario::{BadInput, SERVICES, ServiceRequest, TokenKind};
 use crate::sim::trace::{Event, Fault, Side, Trace, Waiting};
 
 /// Where a session stands when a fault strikes.
@@ -142,6 +148,15 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
             Event::TimedOut { waiting_for, .. } => {
                 timeouts.insert(waiting(*waiting_for));
             }
+            Event::ClientStarted { token, .. } => {
+                found.insert(format!("input:token {}", token_kind(token)));
+            }
+            Event::SentBad { input, .. } => {
+                found.insert(format!("input:bad {}", bad_input(*input)));
+            }
+            Event::Called { request, .. } => {
+                found.insert(format!("input:call {}", call(request)));
+            }
             Event::Fault { fault } => {
                 let struck = fault_name(fault);
                 let phases: BTreeSet<Phase> = sessions.values().map(Session::phase).collect();
@@ -184,6 +199,51 @@ fn bucket(value: u64, unit: u64) -> String {
     }
     let from = unit << (value / unit).ilog2();
     format!("{from}-{}", 2 * from - 1)
+}
+
+/// A token by kind, without the times and lengths that vary from draw to draw.
+fn token_kind(token: &TokenKind) -> String {
+    match token {
+        TokenKind::MissingClaim { claim } => format!("MissingClaim {claim:?}"),
+        other => variant(other),
+    }
+}
+
+fn bad_input(input: BadInput) -> String {
+    match input {
+        BadInput::LongToken { bytes } => format!("LongToken {}", side_of_8_kib(bytes)),
+        other => variant(&other),
+    }
+}
+
+fn call(request: &ServiceRequest) -> String {
+    match request {
+        ServiceRequest::Health { service } => format!("health {service}"),
+        ServiceRequest::Validate { secret, token_bytes: None } => format!("validate {secret:?}"),
+        ServiceRequest::Validate { secret, token_bytes: Some(bytes) } => {
+            format!("validate {secret:?} token {}", side_of_8_kib(*bytes))
+        }
+        ServiceRequest::Ids { user_id } => {
+            let problem = user_problem(user_id).map_or("well-formed".to_owned(), |p| format!("{p:?}"));
+            let length = match user_id.len() {
+                128 => " 128 bytes",
+                129.. => " over 128 bytes",
+                _ => "",
+            };
+            let case = if *user_id == user_id.to_ascii_lowercase() { "" } else { " upper case" };
+            format!("ids {problem}{length}{case}")
+        }
+    }
+}
+
+fn side_of_8_kib(bytes: usize) -> &'static str {
+    if bytes <= MAX_TOKEN_BYTES { "up to 8 KiB" } else { "over 8 KiB" }
+}
+
+/// An enum value's variant name: its `Debug` form without the fields.
+fn variant(value: &impl fmt::Debug) -> String {
+    let text = format!("{value:?}");
+    text.split([' ', '(']).next().unwrap_or_default().to_owned()
 }
 
 fn waiting(wait: Waiting) -> &'static str {
@@ -236,6 +296,20 @@ mod tests {
         }
         let sorted: BTreeSet<&String> = features.iter().collect();
         assert_eq!(sorted.len(), features.len(), "no repeats");
+    }
+
+    #[test]
+    fn inputs_are_named_by_kind_and_by_the_side_of_their_limit() {
+        use crate::sim::scenario::SecretKind;
+        use crate::token::RequiredClaim;
+        assert_eq!(token_kind(&TokenKind::Expired { ago_secs: 30 }), "Expired");
+        assert_eq!(token_kind(&TokenKind::MissingClaim { claim: RequiredClaim::Iat }), "MissingClaim Iat");
+        assert_eq!(bad_input(BadInput::WrongScheme), "WrongScheme");
+        assert_eq!(bad_input(BadInput::LongToken { bytes: 8193 }), "LongToken over 8 KiB");
+        let validate = ServiceRequest::Validate { secret: SecretKind::Right, token_bytes: Some(8192) };
+        assert_eq!(call(&validate), "validate Right token up to 8 KiB");
+        assert_eq!(call(&ServiceRequest::Ids { user_id: "a".repeat(128) }), "ids well-formed 128 bytes");
+        assert_eq!(call(&ServiceRequest::Ids { user_id: "Anonymous".into() }), "ids Placeholder upper case");
     }
 
     #[test]

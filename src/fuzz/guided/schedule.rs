@@ -1,12 +1,12 @@
 //! Which corpus scenario a guided campaign mutates next. Behaviours that few runs show are where
 //! the bugs nobody has hit yet hide, so a feature is drawn with odds inverse to the number of runs
 //! that reached it, and the scenario that first reached it is mutated: the campaign spends its
-//! mutations around its rarest finds. Those odds are divided by the square root of the messages
-//! the finder's run sent (sixteen added), so that of two finds alike in rarity the cheaper
-//! scenario, whose mutants run faster, is mutated more, without a flood that alone reached a rare
-//! feature being left aside. One time in four any corpus scenario is taken instead, so
-//! that scenarios loaded from an earlier campaign's corpus, whose features this campaign has not
-//! seen, are mutated too.
+//! mutations around its rarest finds. Those odds are divided by the square root of what the
+//! finder's run cost (its messages and the KiB they carried, sixteen added), so that of two finds
+//! alike in rarity the cheaper scenario, whose mutants run faster, is mutated more, without a
+//! flood that alone reached a rare feature being left aside. One time in four any corpus scenario
+//! is taken instead, with the same odds for its cost, so that scenarios no feature of this
+//! campaign names are mutated too.
 
 use std::collections::BTreeMap;
 
@@ -21,8 +21,8 @@ pub struct Schedule {
     runs: BTreeMap<String, u64>,
     /// Per feature, the corpus index of the scenario that reached it first.
     first: BTreeMap<String, usize>,
-    /// Per corpus index, the messages its run sent.
-    messages: BTreeMap<usize, u64>,
+    /// Per corpus index, what its run cost (`guided::cost`).
+    costs: BTreeMap<usize, u64>,
 }
 
 impl Schedule {
@@ -39,36 +39,45 @@ impl Schedule {
         new
     }
 
-    /// Says that corpus scenario `index`, whose run sent `messages`, first reached `features`.
-    pub fn found(&mut self, features: &[&String], index: usize, messages: u64) {
+    /// Says that corpus scenario `index`, whose run cost `cost`, first reached `features`.
+    pub fn found(&mut self, features: &[&String], index: usize, cost: u64) {
         for feature in features {
             self.first.insert((*feature).clone(), index);
         }
-        self.messages.entry(index).or_insert(messages);
+        self.costs.entry(index).or_insert(cost);
+    }
+
+    /// The square root of what scenario `index`'s run cost, sixteen added: 4 when unknown.
+    fn cost(&self, index: usize) -> u64 {
+        (self.costs.get(&index).copied().unwrap_or(0) + 16).isqrt()
     }
 
     /// The index of the corpus scenario to mutate next, in a corpus of `len` scenarios.
     pub fn parent(&self, len: usize, rng: &mut Rng) -> usize {
         if self.first.is_empty() || rng.random_ratio(1, 4) {
-            return rng.random_range(0..len);
+            // Odds of 1/sqrt(cost + 16), in whole numbers.
+            return draw(rng, (0..len).map(|index| (index, 4_000_000 / self.cost(index)))).unwrap_or(0);
         }
-        // Odds of 1/(runs * sqrt(messages + 16)), in whole numbers.
-        let weight = |feature: &String, index: usize| {
+        // Odds of 1/(runs * sqrt(cost + 16)), in whole numbers.
+        let weighted = self.first.iter().map(|(feature, &index)| {
             let runs = self.runs.get(feature).copied().unwrap_or(1).max(1);
-            let cost = (self.messages.get(&index).copied().unwrap_or(0) + 16).isqrt();
-            4_000_000 / runs / cost
-        };
-        let total: u64 = self.first.iter().map(|(feature, &index)| weight(feature, index)).sum();
-        let mut left = rng.random_range(0..total.max(1));
-        for (feature, &index) in &self.first {
-            let w = weight(feature, index);
-            if left < w {
-                return index;
-            }
-            left -= w;
-        }
-        rng.random_range(0..len)
+            (index, 4_000_000 / runs / self.cost(index))
+        });
+        draw(rng, weighted).unwrap_or_else(|| rng.random_range(0..len))
     }
+}
+
+/// One of `weighted`'s indices, each with odds of its weight.
+fn draw(rng: &mut Rng, weighted: impl Iterator<Item = (usize, u64)> + Clone) -> Option<usize> {
+    let total: u64 = weighted.clone().map(|(_, weight)| weight).sum();
+    let mut left = rng.random_range(0..total.max(1));
+    for (index, weight) in weighted {
+        if left < weight {
+            return Some(index);
+        }
+        left -= weight;
+    }
+    None
 }
 
 #[cfg(test)]

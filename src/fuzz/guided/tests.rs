@@ -37,15 +37,19 @@ fn a_guided_campaign_is_the_same_on_one_job_and_on_two() {
 }
 
 #[test]
-fn the_first_batch_draws_fresh_then_part_of_each_batch_mutates_the_corpus() {
+fn the_first_two_batches_draw_fresh_then_part_of_each_batch_mutates_the_corpus() {
     let mut corpus = Corpus::default();
-    let runs = campaign(&config(70, 2), &mut corpus, &Quiet, || true);
-    assert_eq!(runs.len(), 70);
-    let seeds: Vec<u64> = runs[..BATCH].iter().map(|run| run.seed).collect();
-    assert_eq!(seeds, (0..BATCH as u64).collect::<Vec<_>>(), "the first batch is the random campaign's");
-    assert!(runs[..BATCH].iter().all(|run| run.drawn));
-    let mutants = runs[BATCH..].iter().filter(|run| !run.drawn).count();
-    assert!((4..=16).contains(&mutants), "{mutants} mutants of 20: between a fifth and four fifths");
+    let runs = campaign(&config(2 * BATCH as u64 + 30, 2), &mut corpus, &Quiet, || true);
+    assert_eq!(runs.len(), 2 * BATCH + 30);
+    let seeds: Vec<u64> = runs[..2 * BATCH].iter().map(|run| run.seed).collect();
+    assert_eq!(
+        seeds,
+        (0..2 * BATCH as u64).collect::<Vec<_>>(),
+        "planned before anything merged: the random campaign's"
+    );
+    assert!(runs[..2 * BATCH].iter().all(|run| run.drawn));
+    let mutants = runs[2 * BATCH..].iter().filter(|run| !run.drawn).count();
+    assert!((6..=24).contains(&mutants), "{mutants} mutants of 30: between a fifth and four fifths");
     assert!(!corpus.is_empty() && corpus.len() < runs.len(), "{} kept", corpus.len());
     for run in runs.iter().filter(|run| !run.drawn) {
         assert_eq!(run.scenario.validate(), Ok(()));
