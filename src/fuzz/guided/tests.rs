@@ -34,6 +34,13 @@ fn a_guided_campaign_is_the_same_on_one_job_and_on_two() {
     assert_eq!((a.failed_seeds, a.features, a.corpus), (b.failed_seeds, b.features, b.corpus));
     assert_eq!(one, two, "the same corpus");
     assert_eq!(a.strategy, "guided");
+    // Started from the corpus those campaigns kept, too.
+    let (mut again_one, mut again_two) = (one.clone(), one);
+    let c = fuzz(&config(60, 1), &mut again_one, &Quiet);
+    let d = fuzz(&config(60, 2), &mut again_two, &Quiet);
+    assert_eq!(c.campaign_digest, d.campaign_digest);
+    assert_ne!(c.campaign_digest, a.campaign_digest, "the corpus ran first");
+    assert_eq!(again_one, again_two);
 }
 
 #[test]
