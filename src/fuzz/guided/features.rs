@@ -12,7 +12,10 @@
 //! - `http:<status>`: a refused upgrade's status; `timeout:<wait>`: a bounded wait that ran out;
 //! - `count:<what> <bucket>`: how far a run stretched something that recurs, in buckets of
 //!   powers of two (`count:attempts-of-a-client 3-4`, `count:connect-ms 1600-3199`), so that a
-//!   run that retried more, or waited longer to connect, than any before is new too;
+//!   run that retried more, or waited longer to connect, than any before is new too; and the
+//!   shortest time between two starts of one service (`count:restart-gap-ms idgen 400-799`),
+//!   since what a service must keep apart across its lifetimes is tested hardest by lifetimes
+//!   close together;
 //! - `input:<what>`: each kind of thing the run's clients and caller sent that the gateway or a
 //!   service must judge, by kind and by the side of a limit it falls on (`input:token
 //!   WrongIssuer`, `input:bad LongToken over 8 KiB`, `input:call validate Prefix`, `input:call
@@ -101,8 +104,15 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
     let (mut refusals, mut timeouts) = (BTreeSet::new(), BTreeSet::new());
     let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
     let mut longest_connect_ms = 0;
+    let (mut started, mut restart_gaps) = (BTreeMap::new(), BTreeMap::new());
     for record in &trace.records {
         match &record.event {
+            Event::ServiceStarted { .. } => {
+                if let Some(before) = started.insert(record.host.as_str(), record.at_ms) {
+                    let gap: &mut u64 = restart_gaps.entry(record.host.as_str()).or_insert(u64::MAX);
+                    *gap = (*gap).min(record.at_ms - before);
+                }
+            }
             Event::ConnectAttempt { client, session } => {
                 *attempts.entry(*client).or_default() += 1;
                 sessions
@@ -175,6 +185,9 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
     }
     if longest_connect_ms > 0 {
         found.insert(format!("count:connect-ms {}", bucket(longest_connect_ms, 100)));
+    }
+    for (service, gap) in restart_gaps {
+        found.insert(format!("count:restart-gap-ms {service} {}", bucket(gap, 100)));
     }
     found.extend(refusals.into_iter().map(|status| format!("http:{status}")));
     found.extend(timeouts.into_iter().map(|wait| format!("timeout:{wait}")));
@@ -310,6 +323,17 @@ mod tests {
         assert_eq!(call(&validate), "validate Right token up to 8 KiB");
         assert_eq!(call(&ServiceRequest::Ids { user_id: "a".repeat(128) }), "ids well-formed 128 bytes");
         assert_eq!(call(&ServiceRequest::Ids { user_id: "Anonymous".into() }), "ids Placeholder upper case");
+    }
+
+    #[test]
+    fn the_shortest_gap_between_two_starts_of_a_service_is_a_feature() {
+        let started = |at_ms, incarnation| Record {
+            at_ms,
+            host: "idgen".into(),
+            event: Event::ServiceStarted { incarnation },
+        };
+        let trace = Trace { records: vec![started(0, 1), started(2500, 2), started(2800, 3)] };
+        assert_eq!(of(&trace, &BTreeSet::new(), &[]), ["count:restart-gap-ms idgen 200-399"]);
     }
 
     #[test]
