@@ -144,6 +144,15 @@ impl<'t> Session<'t> {
         self.sent().any(|sent| sent.frame_bytes() > max_frame_bytes)
     }
 
+    /// The client's linger after its last reply, if it lingered: when it began, whether it read
+    /// meanwhile, and for how long.
+    pub fn linger(&self) -> Option<(u64, bool, u64)> {
+        self.records.iter().find_map(|record| match record.event {
+            Event::Lingering { reading, for_ms, .. } => Some((record.at_ms, reading, for_ms)),
+            _ => None,
+        })
+    }
+
     /// The first record after `from_ms` that ends the session: a close by either side, a lost
     /// connection, a wait that ran out, a failed connect, or its client host's crash.
     pub fn end_after(&self, from_ms: u64) -> Option<&'t Record> {

@@ -88,10 +88,8 @@ fn held<'s, 't>(session: &'s Session<'t>, history: &History<'_>) -> Option<Held<
     }
     // A client that lingers reading nothing cannot tell when the gateway closed its session (for
     // a frame not UTF-8, say) and freed its slot: from the linger's start it may already be free.
-    let silent_from = session.records.iter().find_map(|record| match record.event {
-        Event::Lingering { reading: false, .. } if record.at_ms >= from_ms => Some(record.at_ms),
-        _ => None,
-    });
+    let silent_from =
+        session.linger().filter(|&(at_ms, reading, _)| !reading && at_ms >= from_ms).map(|(at_ms, ..)| at_ms);
     let to_ms = silent_from.map_or(end.at_ms, |silent| silent.min(end.at_ms));
     let began_ms = session.attempt_ms();
     let sound = !history.link_faulted_during(session.host, GATEWAY, began_ms, to_ms)

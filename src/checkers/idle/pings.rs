@@ -59,12 +59,7 @@ pub(super) fn check_session(
     };
     let early = too_soon(session, &pongs, sent_from, idle_timeout_ms, min, findings);
     findings.extend(early);
-    let Some((at_ms, reading, for_ms)) = session.records.iter().find_map(|record| match record.event {
-        Event::Lingering { reading, for_ms, .. } => Some((record.at_ms, reading, for_ms)),
-        _ => None,
-    }) else {
-        return;
-    };
+    let Some((at_ms, reading, for_ms)) = session.linger() else { return };
     let until_ms = at_ms + for_ms;
     let sound = !history.link_faulted_during(session.host, GATEWAY, session.attempt_ms(), until_ms)
         && history.served_throughout(GATEWAY, 0, session.attempt_ms(), until_ms);

@@ -125,14 +125,15 @@ impl Corpus {
                     .collect()
             })
             .collect();
+        let roots: Vec<usize> =
+            self.entries.iter().map(|entry| (entry.scenario.planned_cost() + 16).isqrt() as usize).collect();
         let mut covered = vec![false; ids.len()];
         let mut left: Vec<usize> = (0..self.len()).filter(|&i| !numbered[i].is_empty()).collect();
         let mut order = Vec::with_capacity(self.len());
         while !left.is_empty() {
             let adds = |i: usize| numbered[i].iter().filter(|&&f| !covered[f]).count();
             // Features added per square root of cost, in whole numbers.
-            let worth =
-                |i: usize| adds(i) * 1000 / (self.entries[i].scenario.planned_cost() + 16).isqrt() as usize;
+            let worth = |i: usize| adds(i) * 1000 / roots[i];
             let (at, _) = left
                 .iter()
                 .enumerate()
