@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
+use super::features;
 use crate::sim::Scenario;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -104,13 +105,15 @@ impl Corpus {
     }
 
     /// Every index, the scenario that reaches the most features no earlier one reaches for what
-    /// it costs to run first (then the one that reaches most in all), each with how many it adds;
+    /// it costs to run first, each weighed ([`features::weight`]: a judgement outweighs a frame
+    /// pair), then the one that reaches most in all; each with how many features it adds;
     /// those whose features are unknown last, in corpus order. What a scenario costs is what it
     /// plans to send ([`Scenario::planned_cost`]): a flood of large frames is run last, and kept
     /// only for a feature no cheaper scenario reaches.
     pub fn by_reach(&self) -> Vec<(usize, usize)> {
         // Features as numbers, so that the quadratic choice below counts in flat arrays.
         let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut weights: Vec<usize> = Vec::new();
         let numbered: Vec<Vec<usize>> = self
             .entries
             .iter()
@@ -120,7 +123,10 @@ impl Corpus {
                     .iter()
                     .map(|f| {
                         let next = ids.len();
-                        *ids.entry(f.as_str()).or_insert(next)
+                        *ids.entry(f.as_str()).or_insert_with(|| {
+                            weights.push(features::weight(f) as usize);
+                            next
+                        })
                     })
                     .collect()
             })
@@ -132,8 +138,11 @@ impl Corpus {
         let mut order = Vec::with_capacity(self.len());
         while !left.is_empty() {
             let adds = |i: usize| numbered[i].iter().filter(|&&f| !covered[f]).count();
-            // Features added per square root of cost, in whole numbers.
-            let worth = |i: usize| adds(i) * 1000 / roots[i];
+            // Weighed features added per square root of cost, in whole numbers.
+            let worth = |i: usize| {
+                numbered[i].iter().filter(|&&f| !covered[f]).map(|&f| weights[f]).sum::<usize>() * 1000
+                    / roots[i]
+            };
             let (at, _) = left
                 .iter()
                 .enumerate()
@@ -273,5 +282,22 @@ mod tests {
         corpus.ran(1, &features(&["a", "b"]));
         assert_eq!(corpus.by_reach(), [(1, 2), (0, 1)], "the cheap one first, though it reaches less");
         assert_eq!(corpus.distilled(), [0, 1], "the flood alone reaches c");
+    }
+
+    #[test]
+    fn a_scenario_that_adds_a_judgement_runs_before_one_that_adds_more_of_other_features() {
+        let mut corpus = Corpus::default();
+        for seed in 0..3 {
+            corpus.add(Scenario { seed, ..Scenario::from_seed(0) });
+        }
+        let features = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
+        corpus.ran(0, &features(&["frames:a>b", "frames:b>c", "frames:c>d"]));
+        corpus.ran(1, &features(&["rule:limits.queue kept"]));
+        corpus.ran(2, &features(&["input:bad WrongVersion answered 400"]));
+        assert_eq!(
+            corpus.by_reach(),
+            [(1, 1), (2, 1), (0, 3)],
+            "the judgements first, alike ones in corpus order"
+        );
     }
 }

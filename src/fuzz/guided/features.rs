@@ -19,8 +19,13 @@
 //! - `input:<what>`: each kind of thing the run's clients and caller sent that the gateway or a
 //!   service must judge, by kind and by the side of a limit it falls on (`input:token
 //!   WrongIssuer`, `input:bad LongToken over 8 KiB`, `input:call validate Prefix`, `input:call
-//!   ids 128 bytes`): a rule is judged on one input only when a run sends it, so a corpus that
-//!   keeps one scenario per kind brings every such judgement back.
+//!   ids 128 bytes`), and how each was answered: a token by its client's first refused upgrade
+//!   or first frame, bad input by a refused upgrade or an error (`input:token WrongAudience
+//!   answered error_AUTH_FAILED`, `input:bad WrongVersion answered 400`). A rule is judged on
+//!   one input only when a run sends it and the gateway answers it, so a corpus that keeps one
+//!   scenario per kind and answer brings every such judgement back.
+//!
+//! A rule clause and an answered input weigh [`weight`] more than other features, as judgements.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -61,6 +66,15 @@ enum Frame {
     Close(Option<u16>),
 }
 
+impl Frame {
+    fn of(frame: &ServerFrame) -> Frame {
+        match frame {
+            ServerFrame::Error(error) => Frame::Error(error.code.as_str()),
+            _ => Frame::Kind(frame.type_name()),
+        }
+    }
+}
+
 impl fmt::Display for Frame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -95,6 +109,17 @@ impl Session {
     }
 }
 
+/// How much more a judgement is worth than another feature: a bug breaks a rule, and is caught only
+/// in runs that give its clause, or the input it mishandles, something to judge, so a rule clause
+/// or an answered input judged in a few runs in a hundred is worth a frame pair seen once.
+const JUDGEMENT_WEIGHT: u64 = 16;
+
+/// What `feature` weighs in the schedule's odds and the corpus order: [`JUDGEMENT_WEIGHT`] for a
+/// rule clause or an answered input, 1 for any other.
+pub fn weight(feature: &str) -> u64 {
+    if feature.starts_with("rule:") || feature.contains(" answered ") { JUDGEMENT_WEIGHT } else { 1 }
+}
+
 /// Every feature of one run, sorted and without repeats.
 pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> Vec<String> {
     let mut found: BTreeSet<String> = exercised.iter().map(|clause| format!("rule:{clause}")).collect();
@@ -105,6 +130,8 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
     let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
     let mut longest_connect_ms = 0;
     let (mut started, mut restart_gaps) = (BTreeMap::new(), BTreeMap::new());
+    // Each client's token until its first upgrade is answered; each session's bad input until it is.
+    let (mut tokens, mut unanswered) = (BTreeMap::new(), BTreeMap::new());
     for record in &trace.records {
         match &record.event {
             Event::ServiceStarted { .. } => {
@@ -119,6 +146,15 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
                     .insert((*client, *session), Session { started_ms: record.at_ms, ..Session::default() });
             }
             Event::Received { client, session, frame } => {
+                // A token is answered by the session's first frame once upgraded; bad input by an error.
+                if let Some(token) = tokens.remove(client) {
+                    found.insert(format!("input:token {token} answered {}", Frame::of(frame)));
+                }
+                if let ServerFrame::Error(_) = frame
+                    && let Some(bad) = unanswered.remove(&(*client, *session))
+                {
+                    found.insert(format!("input:bad {bad} answered {}", Frame::of(frame)));
+                }
                 let Some(s) = sessions.get_mut(&(*client, *session)) else { continue };
                 match frame {
                     ServerFrame::ConnectionEstablished { .. } => {
@@ -131,10 +167,7 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
                     }
                     _ => {}
                 }
-                let name = match frame {
-                    ServerFrame::Error(error) => Frame::Error(error.code.as_str()),
-                    _ => Frame::Kind(frame.type_name()),
-                };
+                let name = Frame::of(frame);
                 pairs.insert((std::mem::replace(&mut s.last, name), name));
             }
             Event::Sent { client, session, .. } => {
@@ -152,17 +185,28 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
             | Event::ConnectFailed { client, session, .. } => {
                 sessions.remove(&(*client, *session));
             }
-            Event::Handshake { status, .. } if *status != 101 => {
-                refusals.insert(*status);
+            Event::Handshake { client, session, status, .. } => {
+                // A refused upgrade answers the client's token and what it got wrong on purpose.
+                if *status != 101 {
+                    refusals.insert(*status);
+                    if let Some(token) = tokens.remove(client) {
+                        found.insert(format!("input:token {token} answered {status}"));
+                    }
+                    if let Some(bad) = unanswered.remove(&(*client, *session)) {
+                        found.insert(format!("input:bad {bad} answered {status}"));
+                    }
+                }
             }
             Event::TimedOut { waiting_for, .. } => {
                 timeouts.insert(waiting(*waiting_for));
             }
-            Event::ClientStarted { token, .. } => {
+            Event::ClientStarted { client, token, .. } => {
                 found.insert(format!("input:token {}", token_kind(token)));
+                tokens.insert(*client, token_kind(token));
             }
-            Event::SentBad { input, .. } => {
+            Event::SentBad { client, session, input } => {
                 found.insert(format!("input:bad {}", bad_input(*input)));
+                unanswered.insert((*client, *session), bad_input(*input));
             }
             Event::Called { request, .. } => {
                 found.insert(format!("input:call {}", call(request)));
@@ -288,6 +332,7 @@ fn fault_name(fault: &Fault) -> String {
 mod tests {
     use super::*;
     use crate::checkers::testing::{TraceBuilder, context};
+    use crate::protocol::ErrorCode;
     use crate::rules::Clause;
     use crate::sim::trace::Record;
 
@@ -323,6 +368,26 @@ mod tests {
         assert_eq!(call(&validate), "validate Right token up to 8 KiB");
         assert_eq!(call(&ServiceRequest::Ids { user_id: "a".repeat(128) }), "ids well-formed 128 bytes");
         assert_eq!(call(&ServiceRequest::Ids { user_id: "Anonymous".into() }), "ids Placeholder upper case");
+        // Client 0's upgrade is refused; client 1's token is answered by its session's first frame.
+        let trace = TraceBuilder::new()
+            .client_with(0, "alice", TokenKind::WrongAudience)
+            .client_with(1, "bob", TokenKind::WrongIssuer)
+            .sent_bad(0, 1, BadInput::WrongVersion)
+            .attempt(0, 1)
+            .handshake(0, 1, 400, None)
+            .sent_bad(1, 1, BadInput::LongToken { bytes: 100 })
+            .refused(1, 1, ErrorCode::AuthFailed)
+            .build();
+        let features = of(&trace, &BTreeSet::new(), &[]);
+        for answered in [
+            "input:token WrongAudience answered 400",
+            "input:bad WrongVersion answered 400",
+            "input:token WrongIssuer answered error_AUTH_FAILED",
+            "input:bad LongToken up to 8 KiB answered error_AUTH_FAILED",
+        ] {
+            assert!(features.iter().any(|f| f == answered), "{answered} in {features:?}");
+        }
+        assert!(!features.iter().any(|f| f.ends_with("answered 101")), "{features:?}");
     }
 
     #[test]

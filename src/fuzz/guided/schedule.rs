@@ -1,8 +1,8 @@
 //! Which corpus scenario a guided campaign mutates next. Behaviours that few runs show are where
 //! the bugs nobody has hit yet hide, so a feature is drawn with odds inverse to the number of runs
 //! that reached it, and the scenario that first reached it is mutated: the campaign spends its
-//! mutations around its rarest finds. A clause of the rule catalogue weighs sixteen times as much
-//! as another feature as rare, since bugs are caught where rules are judged. The odds are divided
+//! mutations around its rarest finds. A rule clause or an answered input weighs more than another
+//! feature as rare ([`features::weight`]), since bugs are caught where rules are judged. The odds are divided
 //! by the square root of what the finder's run cost (its messages and the KiB they carried,
 //! sixteen added), so that of two finds alike in rarity the cheaper scenario, whose mutants run
 //! faster, is mutated more, without a flood that alone reached a rare feature being left aside.
@@ -13,12 +13,8 @@ use std::collections::BTreeMap;
 
 use rand::Rng as _;
 
+use super::features;
 use crate::clock::Rng;
-
-/// How much more a rule clause's finder is mutated than that of another feature as rare: a bug
-/// breaks a rule, and is caught only in runs that give its clause something to judge, so a clause
-/// judged in a few runs in a hundred is worth the mutations of a frame pair seen once.
-const RULE_WEIGHT: u64 = 16;
 
 /// The features the campaign has seen.
 #[derive(Debug, Default)]
@@ -64,11 +60,10 @@ impl Schedule {
             // Odds of 1/sqrt(cost + 16), in whole numbers.
             return draw(rng, (0..len).map(|index| (index, 4_000_000 / self.cost(index)))).unwrap_or(0);
         }
-        // Odds of 1/(runs * sqrt(cost + 16)), in whole numbers, a rule clause's RULE_WEIGHT times.
+        // Odds of weight/(runs * sqrt(cost + 16)), in whole numbers.
         let weighted = self.first.iter().map(|(feature, &index)| {
             let runs = self.runs.get(feature).copied().unwrap_or(1).max(1);
-            let weight = if feature.starts_with("rule:") { RULE_WEIGHT } else { 1 };
-            (index, weight * 4_000_000 / runs / self.cost(index))
+            (index, features::weight(feature) * 4_000_000 / runs / self.cost(index))
         });
         draw(rng, weighted).unwrap_or_else(|| rng.random_range(0..len))
     }
