@@ -74,7 +74,7 @@ pub(super) fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
             let report = guided::fuzz(&config, &mut corpus, &display);
             let kept = corpus.save(dir)?;
             let saved = format!(
-                "corpus: {kept} of its {} scenarios kept in {}, enough to reach every feature they reached\n",
+                "corpus: {kept} of its {} scenarios kept in {}, enough to reach every feature they reached (a flood only for a rule judged or an input answered)\n",
                 corpus.len(),
                 dir.display()
             );

@@ -20,6 +20,13 @@ use sha2::{Digest, Sha256};
 use super::features;
 use crate::sim::Scenario;
 
+/// The planned cost ([`Scenario::planned_cost`]) past which a scenario is kept only for a
+/// judgement: 8 MiB of frames, or 8,192 messages. A flood of 64 KiB frames plans ten times that
+/// and takes a hundred times as long to run as an ordinary scenario (0.5 s against 5 ms), so one
+/// kept for a frame pair or a restart gap that a campaign reached by chance beside it would cost
+/// every later campaign as much as a hundred runs.
+const COSTLY: u64 = 8192;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Corpus {
     /// By the order they joined: loaded ones by file name first.
@@ -106,14 +113,13 @@ impl Corpus {
 
     /// Every index, the scenario that reaches the most features no earlier one reaches for what
     /// it costs to run first, each weighed ([`features::weight`]: a judgement outweighs a frame
-    /// pair), then the one that reaches most in all; each with how many features it adds;
-    /// those whose features are unknown last, in corpus order. What a scenario costs is what it
-    /// plans to send ([`Scenario::planned_cost`]): a flood of large frames is run last, and kept
-    /// only for a feature no cheaper scenario reaches.
-    pub fn by_reach(&self) -> Vec<(usize, usize)> {
+    /// pair), then the one that reaches most in all; each with the weight of the features it
+    /// adds; those whose features are unknown last, in corpus order. What a scenario costs is
+    /// what it plans to send ([`Scenario::planned_cost`]): a flood of large frames is run last.
+    pub fn by_reach(&self) -> Vec<(usize, u64)> {
         // Features as numbers, so that the quadratic choice below counts in flat arrays.
         let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut weights: Vec<usize> = Vec::new();
+        let mut weights: Vec<u64> = Vec::new();
         let numbered: Vec<Vec<usize>> = self
             .entries
             .iter()
@@ -124,25 +130,23 @@ impl Corpus {
                     .map(|f| {
                         let next = ids.len();
                         *ids.entry(f.as_str()).or_insert_with(|| {
-                            weights.push(features::weight(f) as usize);
+                            weights.push(features::weight(f));
                             next
                         })
                     })
                     .collect()
             })
             .collect();
-        let roots: Vec<usize> =
-            self.entries.iter().map(|entry| (entry.scenario.planned_cost() + 16).isqrt() as usize).collect();
+        let roots: Vec<u64> =
+            self.entries.iter().map(|entry| (entry.scenario.planned_cost() + 16).isqrt()).collect();
         let mut covered = vec![false; ids.len()];
         let mut left: Vec<usize> = (0..self.len()).filter(|&i| !numbered[i].is_empty()).collect();
         let mut order = Vec::with_capacity(self.len());
         while !left.is_empty() {
-            let adds = |i: usize| numbered[i].iter().filter(|&&f| !covered[f]).count();
+            let adds =
+                |i: usize| numbered[i].iter().filter(|&&f| !covered[f]).map(|&f| weights[f]).sum::<u64>();
             // Weighed features added per square root of cost, in whole numbers.
-            let worth = |i: usize| {
-                numbered[i].iter().filter(|&&f| !covered[f]).map(|&f| weights[f]).sum::<usize>() * 1000
-                    / roots[i]
-            };
+            let worth = |i: usize| adds(i) * 1000 / roots[i];
             let (at, _) = left
                 .iter()
                 .enumerate()
@@ -157,12 +161,19 @@ impl Corpus {
     }
 
     /// The indices of the scenarios worth keeping, in corpus order: as few as it takes for every
-    /// feature a scenario reached to be reached by one kept, and those whose features are unknown.
+    /// feature a scenario reached to be reached by one kept, and those whose features are unknown;
+    /// but a scenario that plans to send more than [`COSTLY`] only for a judgement no cheaper one
+    /// reaches, since every later campaign runs it first.
     fn distilled(&self) -> Vec<usize> {
+        let worth_keeping = |index: usize, adds: u64| {
+            let entry = &self.entries[index];
+            let enough = if entry.scenario.planned_cost() > COSTLY { features::JUDGEMENT_WEIGHT } else { 1 };
+            adds >= enough || entry.reached.is_empty()
+        };
         let mut kept: Vec<usize> = self
             .by_reach()
             .into_iter()
-            .filter(|&(index, adds)| adds > 0 || self.entries[index].reached.is_empty())
+            .filter(|&(index, adds)| worth_keeping(index, adds))
             .map(|(index, _)| index)
             .collect();
         kept.sort_unstable();
@@ -268,20 +279,26 @@ mod tests {
     }
 
     #[test]
-    fn a_costly_scenario_runs_last_and_is_kept_only_for_what_no_cheaper_one_reaches() {
+    fn a_costly_scenario_runs_last_and_is_kept_only_for_a_judgement_no_cheaper_one_reaches() {
         let cheap = Scenario::from_seed(0);
         let mut flood = cheap.clone();
         flood.clients[0].messages = 1000;
         flood.clients[0].burst = 1000;
         flood.clients[0].content_bytes = Some((65_000, 65_400));
-        let mut corpus = Corpus::default();
-        corpus.add(flood);
-        corpus.add(cheap);
         let features = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
-        corpus.ran(0, &features(&["a", "b", "c"]));
-        corpus.ran(1, &features(&["a", "b"]));
-        assert_eq!(corpus.by_reach(), [(1, 2), (0, 1)], "the cheap one first, though it reaches less");
-        assert_eq!(corpus.distilled(), [0, 1], "the flood alone reaches c");
+        let corpus = |flood_reached: &[&str]| {
+            let mut corpus = Corpus::default();
+            corpus.add(flood.clone());
+            corpus.add(cheap.clone());
+            corpus.ran(0, &features(flood_reached));
+            corpus.ran(1, &features(&["a", "b"]));
+            corpus
+        };
+        let incidental = corpus(&["a", "b", "c"]);
+        assert_eq!(incidental.by_reach(), [(1, 2), (0, 1)], "the cheap one first, though it reaches less");
+        assert_eq!(incidental.distilled(), [1], "the flood alone reaches c, which is no judgement");
+        let judged = corpus(&["a", "b", "rule:limits.queue kept"]);
+        assert_eq!(judged.distilled(), [0, 1], "the flood alone judges the queue");
     }
 
     #[test]
@@ -296,7 +313,7 @@ mod tests {
         corpus.ran(2, &features(&["input:bad WrongVersion answered 400"]));
         assert_eq!(
             corpus.by_reach(),
-            [(1, 1), (2, 1), (0, 3)],
+            [(1, 16), (2, 16), (0, 3)],
             "the judgements first, alike ones in corpus order"
         );
     }

@@ -19,9 +19,10 @@
 //! - `input:<what>`: each kind of thing the run's clients and caller sent that the gateway or a
 //!   service must judge, by kind and by the side of a limit it falls on (`input:token
 //!   WrongIssuer`, `input:bad LongToken over 8 KiB`, `input:call validate Prefix`, `input:call
-//!   ids 128 bytes`), and how each was answered: a token by its client's first refused upgrade
-//!   or first frame, bad input by a refused upgrade or an error (`input:token WrongAudience
-//!   answered error_AUTH_FAILED`, `input:bad WrongVersion answered 400`). A rule is judged on
+//!   ids 128 bytes`), and how each was answered: bad input by a refused upgrade or an error, a
+//!   token by its client's first refused upgrade or first frame that no bad input took
+//!   (`input:bad WrongVersion answered 400`, `input:token WrongAudience answered
+//!   error_AUTH_FAILED`). A rule is judged on
 //!   one input only when a run sends it and the gateway answers it, so a corpus that keeps one
 //!   scenario per kind and answer brings every such judgement back.
 //!
@@ -112,7 +113,7 @@ impl Session {
 /// How much more a judgement is worth than another feature: a bug breaks a rule, and is caught only
 /// in runs that give its clause, or the input it mishandles, something to judge, so a rule clause
 /// or an answered input judged in a few runs in a hundred is worth a frame pair seen once.
-const JUDGEMENT_WEIGHT: u64 = 16;
+pub const JUDGEMENT_WEIGHT: u64 = 16;
 
 /// What `feature` weighs in the schedule's odds and the corpus order: [`JUDGEMENT_WEIGHT`] for a
 /// rule clause or an answered input, 1 for any other.
@@ -146,14 +147,16 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
                     .insert((*client, *session), Session { started_ms: record.at_ms, ..Session::default() });
             }
             Event::Received { client, session, frame } => {
-                // A token is answered by the session's first frame once upgraded; bad input by an error.
-                if let Some(token) = tokens.remove(client) {
+                // What the session got wrong on purpose is answered by an error; failing that,
+                // the first frame of a client's first upgraded session answers its token.
+                let key = (*client, *session);
+                if unanswered.contains_key(&key) {
+                    if let ServerFrame::Error(_) = frame {
+                        let bad = unanswered.remove(&key).expect("just seen");
+                        found.insert(format!("input:bad {bad} answered {}", Frame::of(frame)));
+                    }
+                } else if let Some(token) = tokens.remove(client) {
                     found.insert(format!("input:token {token} answered {}", Frame::of(frame)));
-                }
-                if let ServerFrame::Error(_) = frame
-                    && let Some(bad) = unanswered.remove(&(*client, *session))
-                {
-                    found.insert(format!("input:bad {bad} answered {}", Frame::of(frame)));
                 }
                 let Some(s) = sessions.get_mut(&(*client, *session)) else { continue };
                 match frame {
@@ -185,16 +188,14 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
             | Event::ConnectFailed { client, session, .. } => {
                 sessions.remove(&(*client, *session));
             }
-            Event::Handshake { client, session, status, .. } => {
-                // A refused upgrade answers the client's token and what it got wrong on purpose.
-                if *status != 101 {
-                    refusals.insert(*status);
-                    if let Some(token) = tokens.remove(client) {
-                        found.insert(format!("input:token {token} answered {status}"));
-                    }
-                    if let Some(bad) = unanswered.remove(&(*client, *session)) {
-                        found.insert(format!("input:bad {bad} answered {status}"));
-                    }
+            Event::Handshake { client, session, status, .. } if *status != 101 => {
+                refusals.insert(*status);
+                // A refused upgrade answers what the session got wrong on purpose, if anything,
+                // else the client's token: a token behind bad input was not judged.
+                if let Some(bad) = unanswered.remove(&(*client, *session)) {
+                    found.insert(format!("input:bad {bad} answered {status}"));
+                } else if let Some(token) = tokens.remove(client) {
+                    found.insert(format!("input:token {token} answered {status}"));
                 }
             }
             Event::TimedOut { waiting_for, .. } => {
@@ -368,26 +369,32 @@ mod tests {
         assert_eq!(call(&validate), "validate Right token up to 8 KiB");
         assert_eq!(call(&ServiceRequest::Ids { user_id: "a".repeat(128) }), "ids well-formed 128 bytes");
         assert_eq!(call(&ServiceRequest::Ids { user_id: "Anonymous".into() }), "ids Placeholder upper case");
-        // Client 0's upgrade is refused; client 1's token is answered by its session's first frame.
+        // Client 0's upgrade is refused for its bad input, which says nothing of its token; client
+        // 1's bad input is answered by the gateway, client 2's token by its first frame.
         let trace = TraceBuilder::new()
             .client_with(0, "alice", TokenKind::WrongAudience)
             .client_with(1, "bob", TokenKind::WrongIssuer)
+            .client_with(2, "carol", TokenKind::WrongKey)
             .sent_bad(0, 1, BadInput::WrongVersion)
             .attempt(0, 1)
             .handshake(0, 1, 400, None)
             .sent_bad(1, 1, BadInput::LongToken { bytes: 100 })
             .refused(1, 1, ErrorCode::AuthFailed)
+            .refused(2, 1, ErrorCode::AuthFailed)
             .build();
         let features = of(&trace, &BTreeSet::new(), &[]);
         for answered in [
-            "input:token WrongAudience answered 400",
             "input:bad WrongVersion answered 400",
-            "input:token WrongIssuer answered error_AUTH_FAILED",
             "input:bad LongToken up to 8 KiB answered error_AUTH_FAILED",
+            "input:token WrongKey answered error_AUTH_FAILED",
         ] {
             assert!(features.iter().any(|f| f == answered), "{answered} in {features:?}");
         }
-        assert!(!features.iter().any(|f| f.ends_with("answered 101")), "{features:?}");
+        for unjudged in
+            ["input:token WrongAudience answered", "input:token WrongIssuer answered", "answered 101"]
+        {
+            assert!(!features.iter().any(|f| f.contains(unjudged)), "{unjudged} in {features:?}");
+        }
     }
 
     #[test]
