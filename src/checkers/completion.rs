@@ -193,8 +193,10 @@ impl<'t> State<'_, 't> {
             }
             ServerFrame::AgentStarted(_) if answered => {
                 *waiting -= 1;
-                let sent = self.messages[message_id].sent;
-                let progress = self.progress(sent);
+                // Sent right behind its message, the copy takes its place among the others: it
+                // was read before any message sent after both.
+                let Progress { sent, order, .. } = self.messages[message_id];
+                let progress = Progress { sent, steps: 0, errors: 0, request_id: None, order };
                 self.messages.insert(message_id, progress);
                 false
             }

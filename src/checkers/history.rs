@@ -85,6 +85,11 @@ impl<'t> History<'t> {
         }
     }
 
+    /// When `service` first started.
+    pub fn first_start(&self, service: &str) -> Option<u64> {
+        Some(self.lifetimes.get(service)?.first()?.from)
+    }
+
     /// When `service` last started, if it was still running at the end of the trace.
     pub fn running_since(&self, service: &str) -> Option<u64> {
         let last = self.lifetimes.get(service)?.last()?;

@@ -62,7 +62,8 @@ pub fn check(trace: &Trace, findings: &mut Findings) {
         if let Some(handshake_ms) = upgraded_ms(&session) {
             let late = judge.unanswered_past_deadline(&session, handshake_ms, findings);
             findings.extend(late);
-            judge.found_after_outage(&session, handshake_ms, findings);
+            let late = judge.found_after_outage(&session, handshake_ms, findings);
+            findings.extend(late);
         }
     }
 }

@@ -86,7 +86,8 @@ pub(super) static RULES: &[Rule] = &[
         kept: demand(
             OUTAGE,
             "no 1013 naming a dependency that was up, warm and reachable, before the deadline passed, for twice \
-             a per-try timeout and a capped backoff and four of its link's trips",
+             a per-try timeout and a capped backoff and four of its link's trips; nor a session established later \
+             than that after its dependency came back (plus idgen's exchange and the trip to the client)",
         ),
         justified: demand(
             OUTAGE,

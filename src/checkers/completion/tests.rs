@@ -124,3 +124,16 @@ fn an_error_after_events_is_caught() {
         ["session c0#1: error INTERNAL for c0-m0 after 2 of its events: a message gets events or an error"]
     );
 }
+
+#[test]
+fn a_copy_read_once_its_message_was_answered_runs_in_its_messages_place() {
+    // The copy of c0-m0 waited behind it and ran after it; c0-m1, sent after both, ran last.
+    let mut builder = established();
+    let content = "count these words";
+    let first = builder.agent_frames(0, 1, 0, content);
+    let copy = builder.agent_frames(0, 1, 0, content);
+    let later = builder.agent_frames(0, 1, 1, content);
+    let sent = builder.sent(0, 1, 0, content).sent_again(0, 1, 0).sent(0, 1, 1, content);
+    let trace = first.into_iter().chain(copy).chain(later).fold(sent, |b, frame| b.received(0, 1, frame));
+    assert_eq!(messages(&trace.build()), Vec::<String>::new());
+}
