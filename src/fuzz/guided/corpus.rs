@@ -112,7 +112,7 @@ impl Corpus {
     }
 
     /// Every index, the scenario that reaches the most features no earlier one reaches for what
-    /// it costs to run first, each weighed ([`features::weight`]: a judgement outweighs a frame
+    /// it costs to run first, each weighed (`features::weight`: a judgement outweighs a frame
     /// pair), then the one that reaches most in all; each with the weight of the features it
     /// adds; those whose features are unknown last, in corpus order. What a scenario costs is
     /// what it plans to send ([`Scenario::planned_cost`]): a flood of large frames is run last.
