@@ -13,9 +13,10 @@
 //! - `count:<what> <bucket>`: how far a run stretched something that recurs, in buckets of
 //!   powers of two (`count:attempts-of-a-client 3-4`, `count:connect-ms 1600-3199`), so that a
 //!   run that retried more, or waited longer to connect, than any before is new too; and the
-//!   shortest time between two starts of one service (`count:restart-gap-ms idgen 400-799`),
-//!   since what a service must keep apart across its lifetimes is tested hardest by lifetimes
-//!   close together;
+//!   shortest time between two starts of one service (`count:restart-gap-ms idgen 400-799`) and
+//!   between the boots of two idgen lifetimes whose identifiers sessions were given
+//!   (`count:ids-boot-gap-ms 400-799`), since what a service must keep apart across its
+//!   lifetimes is tested hardest by lifetimes close together;
 //! - `input:<what>`: each kind of thing the run's clients and caller sent that the gateway or a
 //!   service must judge, by kind and by the side of a limit it falls on (`input:token
 //!   WrongIssuer`, `input:bad LongToken over 8 KiB`, `input:call validate Prefix`, `input:call
@@ -131,6 +132,8 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
     let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
     let mut longest_connect_ms = 0;
     let (mut started, mut restart_gaps) = (BTreeMap::new(), BTreeMap::new());
+    // The boots of the idgen lifetimes whose identifiers sessions were given.
+    let mut boots: BTreeSet<u64> = BTreeSet::new();
     // Each client's token until its first upgrade is answered; each session's bad input until it is.
     let (mut tokens, mut unanswered) = (BTreeMap::new(), BTreeMap::new());
     for record in &trace.records {
@@ -160,7 +163,8 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
                 }
                 let Some(s) = sessions.get_mut(&(*client, *session)) else { continue };
                 match frame {
-                    ServerFrame::ConnectionEstablished { .. } => {
+                    ServerFrame::ConnectionEstablished { context } => {
+                        boots.extend(boot_ms(&context.context_id));
                         s.established = true;
                         longest_connect_ms = longest_connect_ms.max(record.at_ms - s.started_ms);
                     }
@@ -231,6 +235,10 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
     if longest_connect_ms > 0 {
         found.insert(format!("count:connect-ms {}", bucket(longest_connect_ms, 100)));
     }
+    let boot_gaps = boots.iter().zip(boots.iter().skip(1)).map(|(earlier, later)| later - earlier);
+    if let Some(gap) = boot_gaps.min() {
+        found.insert(format!("count:ids-boot-gap-ms {}", bucket(gap, 100)));
+    }
     for (service, gap) in restart_gaps {
         found.insert(format!("count:restart-gap-ms {service} {}", bucket(gap, 100)));
     }
@@ -257,6 +265,13 @@ fn bucket(value: u64, unit: u64) -> String {
     }
     let from = unit << (value / unit).ilog2();
     format!("{from}-{}", 2 * from - 1)
+}
+
+/// The boot of the idgen lifetime that issued `context_id` (`ctx_<boot>_<counter>_<random>`, the
+/// boot in hexadecimal milliseconds), if it reads as one.
+fn boot_ms(context_id: &str) -> Option<u64> {
+    let boot = context_id.strip_prefix("ctx_")?.split('_').next()?;
+    u64::from_str_radix(boot, 16).ok()
 }
 
 /// A token by kind, without the times and lengths that vary from draw to draw.
@@ -406,6 +421,17 @@ mod tests {
         };
         let trace = Trace { records: vec![started(0, 1), started(2500, 2), started(2800, 3)] };
         assert_eq!(of(&trace, &BTreeSet::new(), &[]), ["count:restart-gap-ms idgen 200-399"]);
+    }
+
+    #[test]
+    fn the_shortest_gap_between_two_boots_that_issued_identifiers_is_a_feature() {
+        // Boots at 1000 ms (two sessions) and at 1700 ms, in hexadecimal.
+        let contexts = [context("3e8", "alice"), context("6a4", "bob"), context("3e8", "carol")];
+        let trace = TraceBuilder::sessions(&contexts.iter().collect::<Vec<_>>()).build();
+        let features = of(&trace, &BTreeSet::new(), &[]);
+        assert!(features.contains(&"count:ids-boot-gap-ms 400-799".to_owned()), "{features:?}");
+        let one_boot = TraceBuilder::sessions(&[&contexts[0], &contexts[2]]).build();
+        assert!(!of(&one_boot, &BTreeSet::new(), &[]).iter().any(|f| f.contains("ids-boot-gap")));
     }
 
     #[test]
