@@ -112,13 +112,15 @@ impl Judge<'_> {
     /// ran in one lifetime on a link never faulted until `to` (no connection of an earlier
     /// lifetime to take), else within its finding window from when it was both asked and back.
     fn found_by(&self, dependency: &str, stood: Stood, asked_ms: u64, began_ms: u64, to: u64) -> u64 {
-        let trip = self.conditions.max_latency(GATEWAY, dependency);
-        let steady =
+        let steady = || {
             self.history.first_start(dependency).is_some_and(|start| {
                 self.reachable(dependency, start + self.conditions.warmup(dependency), to)
-            }) && !self.history.link_faulted_during(GATEWAY, dependency, 0, to);
+            }) && !self.history.link_faulted_during(GATEWAY, dependency, 0, to)
+        };
         match stood {
-            Stood::Throughout if steady => asked_ms + 4 * trip + 2,
+            Stood::Throughout if steady() => {
+                asked_ms + 4 * self.conditions.max_latency(GATEWAY, dependency) + 2
+            }
             Stood::BackAt(back_ms) => {
                 back_ms.max(asked_ms) + self.finding_window_ms(dependency, began_ms, to)
             }

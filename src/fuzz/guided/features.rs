@@ -23,16 +23,16 @@
 //!   ids 128 bytes`), and how each was answered: bad input by a refused upgrade or an error, a
 //!   token by its client's first refused upgrade or first frame that no bad input took
 //!   (`input:bad WrongVersion answered 400`, `input:token WrongAudience answered
-//!   error_AUTH_FAILED`). A rule is judged on
-//!   one input only when a run sends it and the gateway answers it, so a corpus that keeps one
-//!   scenario per kind and answer brings every such judgement back.
+//!   error_AUTH_FAILED`). A rule is judged on one input only when a run sends it and the gateway
+//!   answers it, so a corpus that keeps one scenario per kind and answer brings every such
+//!   judgement back.
 //!
 //! A rule clause and an answered input weigh [`weight`] more than other features, as judgements.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::checkers::expected::{MAX_TOKEN_BYTES, user_problem};
+use crate::checkers::expected::{MAX_TOKEN_BYTES, identifier, user_problem};
 use crate::protocol::ServerFrame;
 use crate::rules::Clause;
 use crate::sim::scenario::{BadInput, SERVICES, ServiceRequest, TokenKind};
@@ -153,10 +153,10 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
                 // What the session got wrong on purpose is answered by an error; failing that,
                 // the first frame of a client's first upgraded session answers its token.
                 let key = (*client, *session);
-                if unanswered.contains_key(&key) {
+                if let Some(bad) = unanswered.get(&key) {
                     if let ServerFrame::Error(_) = frame {
-                        let bad = unanswered.remove(&key).expect("just seen");
                         found.insert(format!("input:bad {bad} answered {}", Frame::of(frame)));
+                        unanswered.remove(&key);
                     }
                 } else if let Some(token) = tokens.remove(client) {
                     found.insert(format!("input:token {token} answered {}", Frame::of(frame)));
@@ -164,7 +164,7 @@ pub fn of(trace: &Trace, exercised: &BTreeSet<Clause>, coverage: &[String]) -> V
                 let Some(s) = sessions.get_mut(&(*client, *session)) else { continue };
                 match frame {
                     ServerFrame::ConnectionEstablished { context } => {
-                        boots.extend(boot_ms(&context.context_id));
+                        boots.extend(identifier("ctx", &context.context_id).map(|id| id.boot));
                         s.established = true;
                         longest_connect_ms = longest_connect_ms.max(record.at_ms - s.started_ms);
                     }
@@ -265,13 +265,6 @@ fn bucket(value: u64, unit: u64) -> String {
     }
     let from = unit << (value / unit).ilog2();
     format!("{from}-{}", 2 * from - 1)
-}
-
-/// The boot of the idgen lifetime that issued `context_id` (`ctx_<boot>_<counter>_<random>`, the
-/// boot in hexadecimal milliseconds), if it reads as one.
-fn boot_ms(context_id: &str) -> Option<u64> {
-    let boot = context_id.strip_prefix("ctx_")?.split('_').next()?;
-    u64::from_str_radix(boot, 16).ok()
 }
 
 /// A token by kind, without the times and lengths that vary from draw to draw.
