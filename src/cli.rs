@@ -113,7 +113,7 @@ fn init_logging(default_level: &str) {
         .init();
 }
 
-/// Development defaults, documented in README.md and `docs/design.md` §2.15. `serve` warns when
+/// Development defaults, documented in `docs/serve.md` and `docs/design.md` §2.15. `serve` warns when
 /// it falls back to them.
 const DEV_JWT_SECRET: &str = "gatesim-dev-jwt-secret-not-for-production";
 const DEV_SERVICE_SECRET: &str = "gatesim-dev-service-secret-not-for-production";
