@@ -113,14 +113,17 @@ fn compare_strategies(
         args.start_seed,
         compare::TABLE_HEAD
     );
-    let mut comparisons: Vec<Comparison> = Vec::new();
+    let (mut comparisons, mut skipped): (Vec<Comparison>, Vec<String>) = (Vec::new(), Vec::new());
     for target in targets {
         match compare::compare(workshop, &target, args.corpus.as_deref()) {
             Ok(comparison) => {
                 println!("{comparison}");
                 comparisons.push(comparison);
             }
-            Err(error) => eprintln!("skipped: {error:#}"),
+            Err(error) => {
+                eprintln!("skipped {target}: {error:#}");
+                skipped.push(target.to_string());
+            }
         }
         if let Some(path) = &args.json {
             let json = serde_json::to_string_pretty(&comparisons).expect("comparisons serialise");
@@ -128,8 +131,10 @@ fn compare_strategies(
         }
     }
     println!();
-    print!("{}", Summary(&comparisons));
-    Ok(ExitCode::SUCCESS)
+    print!("{}", Summary { compared: &comparisons, skipped: &skipped });
+    // A comparison that left targets out has no verdict: a build that fails for every target
+    // (a scratch build a killed run left broken) must not pass for a short table.
+    Ok(if skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// `caught   limits-count-from-zero (limits.sessions-per-user kept): 37 of 1000 runs, seed 12, by ...`

@@ -50,6 +50,15 @@ pub enum Target<'a> {
     Mutant(&'a Mutant),
 }
 
+impl fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Mode(mode) => write!(f, "--mode {mode}"),
+            Target::Mutant(mutant) => f.write_str(&mutant.name),
+        }
+    }
+}
+
 /// Runs both strategies on `target` with the workshop's campaign arguments, the guided one from
 /// a fresh copy of `corpus` when there is one.
 pub fn compare(workshop: &Workshop, target: &Target, corpus: Option<&Path>) -> anyhow::Result<Comparison> {
@@ -65,32 +74,36 @@ pub fn compare(workshop: &Workshop, target: &Target, corpus: Option<&Path>) -> a
         }
         Ok(measured.try_into().expect("two strategies"))
     };
-    let (name, [random, guided]) = match target {
+    let [random, guided] = match target {
         Target::Mode(mode) => {
             workshop.build_as_is()?;
-            (format!("--mode {mode}"), both(workshop, mode)?)
+            both(workshop, mode)?
         }
-        Target::Mutant(mutant) => (mutant.name.clone(), workshop.planted(mutant, |w| both(w, "fixed"))?),
+        Target::Mutant(mutant) => workshop.planted(mutant, |w| both(w, "fixed"))?,
     };
-    Ok(Comparison { target: name, random, guided })
+    Ok(Comparison { target: target.to_string(), random, guided })
 }
 
-/// The figures over every target, per strategy, and the verdict.
-pub struct Summary<'a>(pub &'a [Comparison]);
+/// The figures over every target compared, per strategy, and the verdict, which needs every
+/// target: one that did not build or run (`skipped`, by name) leaves the comparison without one.
+pub struct Summary<'a> {
+    pub compared: &'a [Comparison],
+    pub skipped: &'a [String],
+}
 
 impl Summary<'_> {
     /// Whether guided catches every target random catches, in at most half random's summed runs
     /// to first failure over those targets, and reaches more features per thousand runs.
     pub fn guided_is_better(&self) -> bool {
         let caught_by_random: Vec<&Comparison> =
-            self.0.iter().filter(|c| c.random.runs_to_first_failure.is_some()).collect();
+            self.compared.iter().filter(|c| c.random.runs_to_first_failure.is_some()).collect();
         let guided_catches_them = caught_by_random.iter().all(|c| c.guided.runs_to_first_failure.is_some());
         let sum = |pick: fn(&Comparison) -> &Measured| -> u64 {
             caught_by_random.iter().filter_map(|c| pick(c).runs_to_first_failure).sum()
         };
         guided_catches_them
             && 2 * sum(|c| &c.guided) <= sum(|c| &c.random)
-            && mean(self.0, |c| &c.guided) > mean(self.0, |c| &c.random)
+            && mean(self.compared, |c| &c.guided) > mean(self.compared, |c| &c.random)
     }
 }
 
@@ -125,23 +138,30 @@ impl fmt::Display for Summary<'_> {
         for (name, pick) in
             [("random", (|c| &c.random) as fn(&Comparison) -> &Measured), ("guided", |c| &c.guided)]
         {
-            let mut firsts: Vec<u64> = self.0.iter().filter_map(|c| pick(c).runs_to_first_failure).collect();
+            let compared = self.compared;
+            let mut firsts: Vec<u64> =
+                compared.iter().filter_map(|c| pick(c).runs_to_first_failure).collect();
             firsts.sort_unstable();
             let caught = firsts.len();
             let median = firsts.get(caught.saturating_sub(1) / 2).map_or("-".to_owned(), u64::to_string);
             let worst = firsts.last().map_or("-".to_owned(), u64::to_string);
-            let failing: u64 = self.0.iter().map(|c| pick(c).failing_runs).sum();
-            let rates: Vec<f64> = self.0.iter().map(|c| pick(c).checked_seeds_per_sec_per_core).collect();
+            let failing: u64 = compared.iter().map(|c| pick(c).failing_runs).sum();
+            let rates: Vec<f64> = compared.iter().map(|c| pick(c).checked_seeds_per_sec_per_core).collect();
             writeln!(
                 f,
                 "{name}: caught {caught} of {}; runs to first failure median {median}, worst {worst}, \
                  summed {}; failing runs {failing}; features per 1000 runs {:.0} (mean); \
                  checked seeds/s per core {:.1} (mean)",
-                self.0.len(),
+                compared.len(),
                 firsts.iter().sum::<u64>(),
-                mean(self.0, pick),
+                mean(compared, pick),
                 rates.iter().sum::<f64>() / rates.len().max(1) as f64
             )?;
+        }
+        if !self.skipped.is_empty() {
+            let all = self.compared.len() + self.skipped.len();
+            let names = self.skipped.join(", ");
+            return writeln!(f, "verdict: none, {} of {all} targets skipped: {names}", self.skipped.len());
         }
         let verdict =
             if self.guided_is_better() { "guided measures better" } else { "random stays the default" };
@@ -172,15 +192,24 @@ mod tests {
     fn guided_is_better_only_catching_all_random_catches_in_half_the_runs_with_more_features() {
         let better =
             [comparison(Some(40), Some(10), (300.0, 400.0)), comparison(None, Some(5), (300.0, 400.0))];
-        assert!(Summary(&better).guided_is_better());
+        let summary = |compared| Summary { compared, skipped: &[] };
+        assert!(summary(&better).guided_is_better());
         let misses = [comparison(Some(40), None, (300.0, 400.0))];
-        assert!(!Summary(&misses).guided_is_better());
+        assert!(!summary(&misses).guided_is_better());
         let slow = [comparison(Some(40), Some(21), (300.0, 400.0))];
-        assert!(!Summary(&slow).guided_is_better());
+        assert!(!summary(&slow).guided_is_better());
         let narrow = [comparison(Some(40), Some(10), (300.0, 300.0))];
-        assert!(!Summary(&narrow).guided_is_better());
-        let text = Summary(&better).to_string();
+        assert!(!summary(&narrow).guided_is_better());
+        let text = summary(&better).to_string();
         assert!(text.contains("guided: caught 2 of 2; runs to first failure median 5, worst 10"), "{text}");
         assert!(text.ends_with("verdict: guided measures better\n"), "{text}");
+    }
+
+    #[test]
+    fn a_target_skipped_leaves_the_comparison_without_a_verdict() {
+        let better = [comparison(Some(40), Some(10), (300.0, 400.0))];
+        let text = Summary { compared: &better, skipped: &["backoff-uncapped".into()] }.to_string();
+        assert!(text.contains("guided: caught 1 of 1;"), "{text}");
+        assert!(text.ends_with("verdict: none, 1 of 2 targets skipped: backoff-uncapped\n"), "{text}");
     }
 }

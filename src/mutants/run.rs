@@ -150,7 +150,18 @@ impl Workshop {
     fn build(&self) -> anyhow::Result<()> {
         let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
         command.current_dir(&self.tree).env("CARGO_TARGET_DIR", &self.target);
-        output(command.args(["build", "--quiet", "--profile", "mutant", "--bin", "gatesim"])).map(drop)
+        output(command.args(["build", "--quiet", "--profile", "mutant", "--bin", "gatesim"]))
+            .map(drop)
+            .with_context(|| {
+                // The mutant profile builds incrementally, and an incremental build killed midway
+                // can fail to link every later build.
+                format!(
+                    "building the scratch copy in {} (if the tree builds elsewhere, a build killed \
+                     midway may have left {} broken: remove it)",
+                    self.tree.display(),
+                    self.target.join("mutant").display()
+                )
+            })
     }
 
     /// Runs the campaign on the last build and returns its JSON summary.
