@@ -135,10 +135,10 @@ pub const TABLE_HEAD: &str = "| target | random: runs to 1st failure | guided: r
 
 impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let compared = self.compared;
         for (name, pick) in
             [("random", (|c| &c.random) as fn(&Comparison) -> &Measured), ("guided", |c| &c.guided)]
         {
-            let compared = self.compared;
             let mut firsts: Vec<u64> =
                 compared.iter().filter_map(|c| pick(c).runs_to_first_failure).collect();
             firsts.sort_unstable();
@@ -159,7 +159,7 @@ impl fmt::Display for Summary<'_> {
             )?;
         }
         if !self.skipped.is_empty() {
-            let all = self.compared.len() + self.skipped.len();
+            let all = compared.len() + self.skipped.len();
             let names = self.skipped.join(", ");
             return writeln!(f, "verdict: none, {} of {all} targets skipped: {names}", self.skipped.len());
         }
